@@ -1,0 +1,8 @@
+//! The audit log: append-only events, numbered per tenant without gaps and hash-chained so that
+//! anyone holding the head hash can detect an event changed, removed, reordered or inserted.
+
+mod chain;
+mod event;
+
+pub use chain::{ChainReport, ChainVerifier, GENESIS_HASH, canonical_bytes, chain_hash};
+pub use event::{Actor, ActorKind, AuditEvent, NewAuditEvent};

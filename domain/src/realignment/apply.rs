@@ -1,0 +1,380 @@
+//! Applying a list of changes to the alignment state: a pure function from (state, changes) to
+//! either the new state with one effect per change, or every problem found.
+
+use std::collections::HashMap;
+
+use super::change::{Change, CreateTerritory, DeleteTerritory, MoveTerritory, UpdateTerritory};
+use super::problem::{Problem, ProblemCode};
+use crate::ids::TerritoryId;
+use crate::territory::{Hierarchy, HierarchyError, Territory, TerritoryCode};
+
+/// The part of a tenant's alignment state that realignments change.
+#[derive(Debug, Clone, Default)]
+pub struct AlignmentState {
+    territories: HashMap<TerritoryId, Territory>,
+    hierarchy: Hierarchy,
+    codes: HashMap<TerritoryCode, TerritoryId>,
+}
+
+impl AlignmentState {
+    /// Builds the state from the tenant's live territories.
+    pub fn new(territories: impl IntoIterator<Item = Territory>) -> Self {
+        let mut state = Self::default();
+        for t in territories {
+            state.put(t);
+        }
+        state
+    }
+
+    /// A territory by id.
+    pub fn territory(&self, id: TerritoryId) -> Option<&Territory> {
+        self.territories.get(&id)
+    }
+
+    /// The territory tree.
+    pub fn hierarchy(&self) -> &Hierarchy {
+        &self.hierarchy
+    }
+
+    /// Number of live territories.
+    pub fn len(&self) -> usize {
+        self.territories.len()
+    }
+
+    /// Whether there are no territories.
+    pub fn is_empty(&self) -> bool {
+        self.territories.is_empty()
+    }
+
+    fn put(&mut self, t: Territory) {
+        if let Some(old) = self.territories.get(&t.id) {
+            self.codes.remove(&old.code);
+        }
+        self.hierarchy.set_parent(t.id, t.parent_id);
+        self.codes.insert(t.code.clone(), t.id);
+        self.territories.insert(t.id, t);
+    }
+
+    fn take(&mut self, id: TerritoryId) -> Option<Territory> {
+        let t = self.territories.remove(&id)?;
+        self.codes.remove(&t.code);
+        self.hierarchy.remove(id);
+        Some(t)
+    }
+
+    fn code_owner(&self, code: &TerritoryCode) -> Option<TerritoryId> {
+        self.codes.get(code).copied()
+    }
+}
+
+/// What one change did: the territory before and after (`None` = did not exist / deleted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    /// Index of the change in the realignment.
+    pub change_index: usize,
+    /// Audit action, e.g. `territory.moved`.
+    pub action: &'static str,
+    /// Which territory.
+    pub territory_id: TerritoryId,
+    /// Before the change.
+    pub before: Option<Territory>,
+    /// After the change.
+    pub after: Option<Territory>,
+}
+
+/// The result of applying a realignment.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The state after every change.
+    pub state: AlignmentState,
+    /// One effect per change, in order.
+    pub effects: Vec<Effect>,
+}
+
+/// Applies `changes` in order to `state`. Each change sees the state the earlier ones left.
+/// Returns every problem found (a change that fails is skipped so later ones are still checked),
+/// or the new state and effects when there are none.
+pub fn apply(mut state: AlignmentState, changes: &[Change]) -> Result<Applied, Vec<Problem>> {
+    let mut effects = Vec::with_capacity(changes.len());
+    let mut problems = Vec::new();
+    for (index, change) in changes.iter().enumerate() {
+        let outcome = match change {
+            Change::CreateTerritory(c) => create(&state, index, c),
+            Change::UpdateTerritory(c) => update(&state, index, c),
+            Change::MoveTerritory(c) => move_to(&state, index, c),
+            Change::DeleteTerritory(c) => delete(&state, index, c),
+        };
+        match outcome {
+            Ok((before, after)) => {
+                match &after {
+                    Some(t) => state.put(t.clone()),
+                    None => {
+                        state.take(change.territory_id());
+                    }
+                }
+                effects.push(Effect {
+                    change_index: index,
+                    action: change.action(),
+                    territory_id: change.territory_id(),
+                    before,
+                    after,
+                });
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if problems.is_empty() {
+        Ok(Applied { state, effects })
+    } else {
+        Err(problems)
+    }
+}
+
+type Outcome = Result<(Option<Territory>, Option<Territory>), Problem>;
+
+fn create(state: &AlignmentState, index: usize, c: &CreateTerritory) -> Outcome {
+    if state.territory(c.id).is_some() {
+        return Err(Problem::new(
+            index,
+            ProblemCode::CodeTaken,
+            "id",
+            "a territory with this id already exists",
+        ));
+    }
+    state
+        .hierarchy()
+        .check_new(c.parent_id)
+        .map_err(|e| hierarchy_problem(index, e))?;
+    check_code_free(state, index, &c.code, None)?;
+    let territory = Territory {
+        id: c.id,
+        parent_id: c.parent_id,
+        name: c.name.clone(),
+        code: c.code.clone(),
+        boundary: c.boundary.clone(),
+        version: 1,
+    };
+    Ok((None, Some(territory)))
+}
+
+fn update(state: &AlignmentState, index: usize, c: &UpdateTerritory) -> Outcome {
+    let current = existing(state, index, c.id, c.expected_version)?;
+    let mut next = current.clone();
+    if let Some(name) = &c.name {
+        next.name = name.clone();
+    }
+    if let Some(code) = &c.code {
+        check_code_free(state, index, code, Some(c.id))?;
+        next.code = code.clone();
+    }
+    if let Some(boundary) = &c.boundary {
+        next.boundary = boundary.clone();
+    }
+    if next == *current {
+        return Err(Problem::new(
+            index,
+            ProblemCode::NothingToChange,
+            "id",
+            "the update changes nothing",
+        ));
+    }
+    next.version += 1;
+    Ok((Some(current.clone()), Some(next)))
+}
+
+fn move_to(state: &AlignmentState, index: usize, c: &MoveTerritory) -> Outcome {
+    let current = existing(state, index, c.id, c.expected_version)?;
+    if current.parent_id == c.parent_id {
+        return Err(Problem::new(
+            index,
+            ProblemCode::NothingToChange,
+            "parentId",
+            "the territory already has this parent",
+        ));
+    }
+    state
+        .hierarchy()
+        .check_move(c.id, c.parent_id)
+        .map_err(|e| hierarchy_problem(index, e))?;
+    let mut next = current.clone();
+    next.parent_id = c.parent_id;
+    next.version += 1;
+    Ok((Some(current.clone()), Some(next)))
+}
+
+fn delete(state: &AlignmentState, index: usize, c: &DeleteTerritory) -> Outcome {
+    let current = existing(state, index, c.id, c.expected_version)?;
+    let children = state.hierarchy().children(c.id).len();
+    if children > 0 {
+        return Err(Problem::new(
+            index,
+            ProblemCode::HasChildren,
+            "id",
+            format!("the territory has {children} child territories; move or delete them first"),
+        ));
+    }
+    Ok((Some(current.clone()), None))
+}
+
+fn existing(
+    state: &AlignmentState,
+    index: usize,
+    id: TerritoryId,
+    expected: Option<i64>,
+) -> Result<&Territory, Problem> {
+    let current = state
+        .territory(id)
+        .ok_or_else(|| Problem::new(index, ProblemCode::NotFound, "id", "territory not found"))?;
+    match expected {
+        Some(v) if v != current.version => Err(Problem::new(
+            index,
+            ProblemCode::StaleVersion,
+            "expectedVersion",
+            format!(
+                "the territory is at version {}, not {v}; reload and try again",
+                current.version
+            ),
+        )),
+        _ => Ok(current),
+    }
+}
+
+fn check_code_free(
+    state: &AlignmentState,
+    index: usize,
+    code: &TerritoryCode,
+    except: Option<TerritoryId>,
+) -> Result<(), Problem> {
+    match state.code_owner(code) {
+        Some(owner) if Some(owner) != except => Err(Problem::new(
+            index,
+            ProblemCode::CodeTaken,
+            "code",
+            format!("code {code} is already used by another territory"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn hierarchy_problem(index: usize, e: HierarchyError) -> Problem {
+    let code = match e {
+        HierarchyError::ParentNotFound => ProblemCode::ParentNotFound,
+        HierarchyError::Cycle => ProblemCode::Cycle,
+        HierarchyError::TooDeep { .. } => ProblemCode::DepthExceeded,
+    };
+    Problem::new(index, code, "parentId", e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::territory::TerritoryName;
+
+    fn create_change(code: &str, parent: Option<TerritoryId>) -> (TerritoryId, Change) {
+        let id = TerritoryId::new();
+        let change = Change::CreateTerritory(CreateTerritory {
+            id,
+            name: TerritoryName::parse(code).unwrap(),
+            code: TerritoryCode::parse(code).unwrap(),
+            parent_id: parent,
+            boundary: None,
+        });
+        (id, change)
+    }
+
+    #[test]
+    fn creates_a_small_tree_in_one_realignment() {
+        let (root, c1) = create_change("ROOT", None);
+        let (child, c2) = create_change("CHILD", Some(root));
+        let applied = apply(AlignmentState::default(), &[c1, c2]).unwrap();
+        assert_eq!(applied.state.len(), 2);
+        assert_eq!(applied.state.hierarchy().parent(child), Some(root));
+        assert_eq!(applied.effects.len(), 2);
+        assert!(
+            applied
+                .effects
+                .iter()
+                .all(|e| e.before.is_none() && e.after.is_some())
+        );
+    }
+
+    #[test]
+    fn reports_every_problem_and_applies_nothing() {
+        let (_, c1) = create_change("A", None);
+        let (_, dup) = create_change("a", None);
+        let (_, orphan) = create_change("B", Some(TerritoryId::new()));
+        let problems = apply(AlignmentState::default(), &[c1, dup, orphan]).unwrap_err();
+        let codes: Vec<_> = problems.iter().map(|p| (p.change_index, p.code)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                (1, ProblemCode::CodeTaken),
+                (2, ProblemCode::ParentNotFound)
+            ]
+        );
+    }
+
+    #[test]
+    fn update_bumps_version_and_checks_expected_version() {
+        let (id, c1) = create_change("A", None);
+        let state = apply(AlignmentState::default(), &[c1]).unwrap().state;
+        let rename = |expected| {
+            Change::UpdateTerritory(UpdateTerritory {
+                id,
+                name: Some(TerritoryName::parse("Alpha").unwrap()),
+                code: None,
+                boundary: None,
+                expected_version: expected,
+            })
+        };
+        let stale = apply(state.clone(), &[rename(Some(7))]).unwrap_err();
+        assert_eq!(stale[0].code, ProblemCode::StaleVersion);
+        let applied = apply(state, &[rename(Some(1))]).unwrap();
+        let after = applied.effects[0].after.as_ref().unwrap();
+        assert_eq!((after.name.as_str(), after.version), ("Alpha", 2));
+    }
+
+    #[test]
+    fn code_may_be_kept_or_reused_after_delete() {
+        let (a, c1) = create_change("A", None);
+        let state = apply(AlignmentState::default(), &[c1]).unwrap().state;
+        let same_code = Change::UpdateTerritory(UpdateTerritory {
+            id: a,
+            name: Some(TerritoryName::parse("Renamed").unwrap()),
+            code: Some(TerritoryCode::parse("A").unwrap()),
+            boundary: None,
+            expected_version: None,
+        });
+        assert!(apply(state.clone(), &[same_code]).is_ok());
+        let delete = Change::DeleteTerritory(DeleteTerritory {
+            id: a,
+            expected_version: None,
+        });
+        let (_, again) = create_change("A", None);
+        assert!(apply(state, &[delete, again]).is_ok());
+    }
+
+    #[test]
+    fn delete_refused_with_children_and_move_refused_into_own_subtree() {
+        let (root, c1) = create_change("ROOT", None);
+        let (child, c2) = create_change("CHILD", Some(root));
+        let state = apply(AlignmentState::default(), &[c1, c2]).unwrap().state;
+        let delete = Change::DeleteTerritory(DeleteTerritory {
+            id: root,
+            expected_version: None,
+        });
+        assert_eq!(
+            apply(state.clone(), &[delete]).unwrap_err()[0].code,
+            ProblemCode::HasChildren
+        );
+        let cycle = Change::MoveTerritory(MoveTerritory {
+            id: root,
+            parent_id: Some(child),
+            expected_version: None,
+        });
+        assert_eq!(
+            apply(state, &[cycle]).unwrap_err()[0].code,
+            ProblemCode::Cycle
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! Why a change cannot be applied: business-rule failures, reported to clients as `userErrors`.
+
+/// A stable, machine-readable reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemCode {
+    /// The territory a change is about does not exist (in this tenant).
+    NotFound,
+    /// The named parent does not exist (in this tenant).
+    ParentNotFound,
+    /// The move would create a cycle.
+    Cycle,
+    /// The hierarchy would get too deep.
+    DepthExceeded,
+    /// Another territory already has this code.
+    CodeTaken,
+    /// The territory changed since the client read it.
+    StaleVersion,
+    /// A territory with children cannot be deleted.
+    HasChildren,
+    /// An update that changes nothing.
+    NothingToChange,
+}
+
+impl ProblemCode {
+    /// The wire spelling (`userErrors.code`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotFound => "NOT_FOUND",
+            Self::ParentNotFound => "PARENT_NOT_FOUND",
+            Self::Cycle => "CYCLE",
+            Self::DepthExceeded => "DEPTH_EXCEEDED",
+            Self::CodeTaken => "CODE_TAKEN",
+            Self::StaleVersion => "STALE_VERSION",
+            Self::HasChildren => "HAS_CHILDREN",
+            Self::NothingToChange => "NOTHING_TO_CHANGE",
+        }
+    }
+}
+
+/// One reason a realignment cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Which change (index in the realignment's list).
+    pub change_index: usize,
+    /// Stable code.
+    pub code: ProblemCode,
+    /// The input field at fault, e.g. `["parentId"]`.
+    pub field: Vec<String>,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl Problem {
+    pub(crate) fn new(
+        change_index: usize,
+        code: ProblemCode,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            change_index,
+            code,
+            field: vec![field.to_owned()],
+            message: message.into(),
+        }
+    }
+}
