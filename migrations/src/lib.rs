@@ -1,1 +1,25 @@
-//! placeholder
+//! Terrane's schema, as sea-orm-migration migrations that run unchanged on SQLite and PostgreSQL.
+//!
+//! Every tenant-owned table has `tenant_id NOT NULL` leading its primary key, and every foreign
+//! key to another tenant-owned table is composite `(tenant_id, x_id)`: the database itself
+//! refuses a reference from one tenant's row to another tenant's row.
+
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_identity;
+mod m20261127_000002_alignment;
+mod tenant_table;
+
+/// Runs Terrane's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_identity::Migration),
+            Box::new(m20261127_000002_alignment::Migration),
+        ]
+    }
+}

@@ -1,1 +1,30 @@
-//! placeholder
+//! Terrane's store: SeaORM over SQLite (the embedded default) or PostgreSQL.
+//!
+//! Tenant data is reachable only through a [`TenantScope`], obtained with
+//! [`Store::tenant`] from a tenant id the API took from an authenticated request. Every query a
+//! scope runs filters on its tenant; every write to alignment state goes through
+//! [`TenantScope::apply_realignment`], one transaction that validates (in the domain), writes
+//! state and appends hash-chained audit events.
+
+mod audit;
+mod connect;
+// Entities mirror the tables column for column; their docs are the migrations.
+#[allow(missing_docs)]
+mod entity;
+mod error;
+mod identity;
+mod page;
+mod realignments;
+mod records;
+mod scope;
+mod territories;
+
+pub use audit::AuditFilter;
+pub use connect::Store;
+pub use error::StoreError;
+pub use identity::{ApiKeyRecord, LoginRecord, NewApiKey, NewSession, NewUser, Principal, SignUp, SignUpRefusal, UserRecord};
+pub use page::{Page, PageRequest};
+pub use realignments::{AppliedRealignment, RealignmentRecord, RealignmentRequest};
+pub use records::{TenantRecord, TerritoryRecord};
+pub use scope::{TenantScope, WriteContext};
+pub use territories::TerritoryFilter;

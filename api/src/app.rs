@@ -1,0 +1,124 @@
+//! The application builder: connect and migrate the store, optionally seed the demo tenant,
+//! bind the listener (port 0 works, for tests) and serve until told to stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::Server;
+use terrane_persistence::Store;
+
+use crate::auth::PasswordHasher;
+use crate::graphql::{SchemaOptions, build_schema};
+use crate::http::{AppState, routes};
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// `sqlite://file.db`, `sqlite::memory:` or `postgres://…`.
+    pub database_url: String,
+    /// Seed the demo tenant.
+    pub demo: bool,
+    /// Production mode: no introspection, no field suggestions.
+    pub production: bool,
+    /// How long sessions last.
+    pub session_ttl: chrono::Duration,
+    /// How many argon2 hashes may run at once.
+    pub password_concurrency: usize,
+}
+
+impl Settings {
+    /// Defaults for `database_url`, listening on `listen`.
+    pub fn new(listen: SocketAddr, database_url: impl Into<String>) -> Self {
+        Self {
+            listen,
+            database_url: database_url.into(),
+            demo: false,
+            production: false,
+            session_ttl: chrono::Duration::hours(12),
+            password_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// A server that is bound and ready to run.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    local_addr: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates, seeds (with `demo`) and binds.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let store = Store::connect(&settings.database_url).await.context("connecting to the database")?;
+        store.migrate().await.context("migrating the database")?;
+        let hasher = PasswordHasher::new(settings.password_concurrency)?;
+        if settings.demo {
+            crate::demo::seed(&store, &hasher).await.context("seeding the demo tenant")?;
+        }
+        let options = SchemaOptions { production: settings.production, session_ttl: settings.session_ttl };
+        let schema = build_schema(&options, hasher);
+        let acceptor = TcpListener::bind(settings.listen.to_string())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let local_addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .context("listener has no socket address")?;
+        Ok(Self { acceptor, local_addr, state: AppState { schema, store } })
+    }
+
+    /// Where it listens (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The store it serves from.
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish (up to 10 s).
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
+        tracing::info!(addr = %self.local_addr, "terrane listening; GraphiQL at http://{}/graphql", self.local_addr);
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes(self.state), shutdown, Some(Duration::from_secs(10)))
+            .await
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,10 @@
+//! Authentication and authorisation: password hashing, bearer tokens, and the role guard that
+//! is the one place permissions are checked.
+
+mod guard;
+mod password;
+mod token;
+
+pub use guard::RoleGuard;
+pub use password::{PasswordHasher, PasswordError};
+pub use token::{IssuedToken, TokenKind, hash_token, issue_token};

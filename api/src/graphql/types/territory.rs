@@ -1,0 +1,105 @@
+//! Territories as clients see them, with their place in the tree resolved through loaders.
+
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use terrane_domain::territory::MAX_DEPTH;
+use terrane_persistence::TerritoryRecord;
+
+use crate::graphql::ids::{NodeKind, encode};
+use crate::graphql::{ApiError, RequestContext};
+
+/// A lon/lat rectangle.
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct BoundingBox {
+    /// West edge.
+    pub min_lon: f64,
+    /// South edge.
+    pub min_lat: f64,
+    /// East edge.
+    pub max_lon: f64,
+    /// North edge.
+    pub max_lat: f64,
+}
+
+/// A sales territory: a node of the tenant's territory tree, optionally with a boundary.
+#[derive(Clone)]
+pub struct Territory(pub TerritoryRecord);
+
+impl Territory {
+    async fn load_parent(&self, ctx: &Context<'_>, of: &TerritoryRecord) -> Result<Option<TerritoryRecord>, ApiError> {
+        let Some(parent_id) = of.territory.parent_id else { return Ok(None) };
+        let loaders = RequestContext::of(ctx)?.loaders()?;
+        Ok(loaders.records.load_one(parent_id).await?)
+    }
+
+    async fn load_ancestors(&self, ctx: &Context<'_>) -> Result<Vec<TerritoryRecord>, ApiError> {
+        let mut chain = Vec::new();
+        let mut current = self.0.clone();
+        while let Some(parent) = self.load_parent(ctx, &current).await? {
+            if chain.len() > MAX_DEPTH {
+                return Err(ApiError::internal(format!("territory {} has a cyclic ancestry", self.0.territory.id)));
+            }
+            chain.push(parent.clone());
+            current = parent;
+        }
+        Ok(chain)
+    }
+}
+
+#[Object]
+impl Territory {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        encode(NodeKind::Territory, self.0.territory.id)
+    }
+    /// Display name.
+    async fn name(&self) -> &str {
+        self.0.territory.name.as_str()
+    }
+    /// Short code, unique in the tenant (upper-case).
+    async fn code(&self) -> &str {
+        self.0.territory.code.as_str()
+    }
+    /// Version, bumped by every change; send it back as `expectedVersion`.
+    async fn version(&self) -> i64 {
+        self.0.territory.version
+    }
+    /// GeoJSON Polygon or MultiPolygon (RFC 7946, `[lon, lat]`), if it has a boundary.
+    async fn boundary(&self) -> Option<Json<serde_json::Value>> {
+        self.0.territory.boundary.as_ref().map(|b| Json(b.to_geojson_value()))
+    }
+    /// The boundary's bounding box.
+    async fn bounding_box(&self) -> Option<BoundingBox> {
+        self.0.territory.boundary.as_ref().map(|b| {
+            let bb = b.bbox();
+            BoundingBox { min_lon: bb.min_lon, min_lat: bb.min_lat, max_lon: bb.max_lon, max_lat: bb.max_lat }
+        })
+    }
+    /// The parent, or null for a root.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Territory>> {
+        Ok(self.load_parent(ctx, &self.0).await?.map(Territory))
+    }
+    /// The direct children, oldest first.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Territory>> {
+        let loaders = RequestContext::of(ctx)?.loaders()?;
+        let children = loaders.children.load_one(self.0.territory.id).await.map_err(ApiError::from)?;
+        Ok(children.unwrap_or_default().into_iter().map(Territory).collect())
+    }
+    /// Every territory above this one, nearest first.
+    async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Territory>> {
+        Ok(self.load_ancestors(ctx).await?.into_iter().map(Territory).collect())
+    }
+    /// How many ancestors it has: 0 for a root.
+    async fn depth(&self, ctx: &Context<'_>) -> Result<i32> {
+        let depth = self.load_ancestors(ctx).await?.len();
+        Ok(i32::try_from(depth).unwrap_or(i32::MAX))
+    }
+    /// When it was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}

@@ -1,0 +1,30 @@
+//! The HTTP surface: routes, the request-id middleware, health checks and the GraphQL endpoint.
+
+mod graphql;
+mod health;
+mod request_id;
+
+use poem::{Endpoint, EndpointExt, Route, get};
+use terrane_persistence::Store;
+
+use crate::graphql::TerraneSchema;
+pub use request_id::RequestId;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The GraphQL schema.
+    pub schema: TerraneSchema,
+    /// The store.
+    pub store: Store,
+}
+
+/// All routes, with their middleware.
+pub fn routes(state: AppState) -> impl Endpoint {
+    Route::new()
+        .at("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .at("/healthz", get(health::healthz))
+        .at("/readyz", get(health::readyz))
+        .data(state)
+        .around(request_id::assign)
+}

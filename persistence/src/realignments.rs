@@ -1,0 +1,201 @@
+//! The one write path for alignment state: apply a realignment in one transaction that checks
+//! the changes against current state (pure domain code), writes the new state, records the
+//! realignment and its changes, and appends one audit event per change.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use terrane_domain::audit::{Actor, ActorKind, NewAuditEvent};
+use terrane_domain::ids::RealignmentId;
+use terrane_domain::realignment::{self, Change, Effect, Problem, RealignmentStatus};
+use terrane_domain::territory::Territory;
+
+use crate::entity::{realignment as realignment_entity, realignment_change, territory};
+use crate::error::StoreError;
+use crate::scope::{TenantScope, WriteContext};
+use crate::{audit, territories};
+
+/// A realignment to apply now.
+#[derive(Debug, Clone)]
+pub struct RealignmentRequest {
+    /// Short title, e.g. "Create territory WEST".
+    pub title: String,
+    /// Why, in the actor's words; copied onto every audit event.
+    pub reason: Option<String>,
+    /// The changes, applied in order.
+    pub changes: Vec<Change>,
+}
+
+/// A realignment as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RealignmentRecord {
+    /// Id.
+    pub id: RealignmentId,
+    /// Title.
+    pub title: String,
+    /// Reason.
+    pub reason: Option<String>,
+    /// Status.
+    pub status: RealignmentStatus,
+    /// Who created it.
+    pub created_by: Actor,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// When it was applied.
+    pub applied_at: Option<DateTime<Utc>>,
+}
+
+/// A realignment that was applied, with what each change did.
+#[derive(Debug, Clone)]
+pub struct AppliedRealignment {
+    /// The stored realignment.
+    pub realignment: RealignmentRecord,
+    /// One effect per change, in order.
+    pub effects: Vec<Effect>,
+}
+
+impl TryFrom<realignment_entity::Model> for RealignmentRecord {
+    type Error = StoreError;
+    fn try_from(m: realignment_entity::Model) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: RealignmentId::from_uuid(m.id),
+            status: RealignmentStatus::parse(&m.status).ok_or_else(|| StoreError::corrupt(format!("realignment status {}", m.status)))?,
+            created_by: Actor {
+                kind: ActorKind::parse(&m.created_by_kind).ok_or_else(|| StoreError::corrupt("realignment actor kind"))?,
+                id: m.created_by,
+            },
+            title: m.title,
+            reason: m.reason,
+            created_at: m.created_at,
+            applied_at: m.applied_at,
+        })
+    }
+}
+
+fn territory_row(tenant: uuid::Uuid, t: &Territory, now: DateTime<Utc>) -> territory::ActiveModel {
+    let bbox = t.boundary.as_ref().map(|b| b.bbox());
+    territory::ActiveModel {
+        tenant_id: Set(tenant),
+        id: Set(t.id.as_uuid()),
+        parent_id: Set(t.parent_id.map(|p| p.as_uuid())),
+        name: Set(t.name.as_str().to_owned()),
+        code: Set(t.code.as_str().to_owned()),
+        boundary: Set(t.boundary.as_ref().map(|b| b.to_geojson_string())),
+        bbox_min_lon: Set(bbox.map(|b| b.min_lon)),
+        bbox_min_lat: Set(bbox.map(|b| b.min_lat)),
+        bbox_max_lon: Set(bbox.map(|b| b.max_lon)),
+        bbox_max_lat: Set(bbox.map(|b| b.max_lat)),
+        version: Set(t.version),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+    }
+}
+
+async fn write_effect<C: ConnectionTrait>(conn: &C, tenant: uuid::Uuid, effect: &Effect, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let key = (territory::Column::TenantId.eq(tenant), territory::Column::Id.eq(effect.territory_id.as_uuid()));
+    match (&effect.before, &effect.after) {
+        (None, Some(created)) => {
+            territory::Entity::insert(territory_row(tenant, created, now)).exec_without_returning(conn).await?;
+        }
+        (Some(_), Some(updated)) => {
+            let mut row = territory_row(tenant, updated, now);
+            row.created_at = sea_orm::ActiveValue::NotSet;
+            territory::Entity::update_many().set(row).filter(key.0).filter(key.1).exec(conn).await?;
+        }
+        (Some(_), None) => {
+            territory::Entity::update_many()
+                .col_expr(territory::Column::DeletedAt, Expr::value(now))
+                .col_expr(territory::Column::UpdatedAt, Expr::value(now))
+                .filter(key.0)
+                .filter(key.1)
+                .exec(conn)
+                .await?;
+        }
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+impl TenantScope<'_> {
+    /// Applies `request` at once: all of it, or (with the problems found) nothing at all.
+    pub async fn apply_realignment(&self, request: RealignmentRequest, ctx: &WriteContext) -> Result<Result<AppliedRealignment, Vec<Problem>>, StoreError> {
+        let now = Utc::now();
+        let tenant = self.tid();
+        let txn = self.begin_write().await?;
+        let state = territories::load_state(&txn, tenant).await?;
+        let applied = match realignment::apply(state, &request.changes) {
+            Ok(applied) => applied,
+            Err(problems) => return Ok(Err(problems)), // dropping txn rolls back
+        };
+
+        let id = RealignmentId::new();
+        let record = RealignmentRecord {
+            id,
+            title: request.title.clone(),
+            reason: request.reason.clone(),
+            status: RealignmentStatus::Applied,
+            created_by: ctx.actor,
+            created_at: now,
+            applied_at: Some(now),
+        };
+        realignment_entity::Entity::insert(realignment_entity::ActiveModel {
+            tenant_id: Set(tenant),
+            id: Set(id.as_uuid()),
+            title: Set(record.title.clone()),
+            reason: Set(record.reason.clone()),
+            status: Set(record.status.as_str().to_owned()),
+            created_by_kind: Set(ctx.actor.kind.as_str().to_owned()),
+            created_by: Set(ctx.actor.id),
+            created_at: Set(now),
+            applied_at: Set(Some(now)),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        let change_rows = request.changes.iter().enumerate().map(|(position, change)| realignment_change::ActiveModel {
+            tenant_id: Set(tenant),
+            realignment_id: Set(id.as_uuid()),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            change: Set(change.to_json().to_string()),
+        });
+        realignment_change::Entity::insert_many(change_rows).exec_without_returning(&txn).await?;
+
+        for effect in &applied.effects {
+            write_effect(&txn, tenant, effect, now).await?;
+        }
+        let events = applied
+            .effects
+            .iter()
+            .map(|effect| NewAuditEvent {
+                actor: ctx.actor,
+                action: effect.action.to_owned(),
+                entity_type: "Territory".to_owned(),
+                entity_id: Some(effect.territory_id.as_uuid()),
+                realignment_id: Some(id),
+                request_id: ctx.request_id.clone(),
+                reason: request.reason.clone(),
+                before: effect.before.as_ref().map(Territory::snapshot),
+                after: effect.after.as_ref().map(Territory::snapshot),
+            })
+            .collect();
+        audit::append(&txn, self.tenant_id, events, now).await?;
+        txn.commit().await?;
+        Ok(Ok(AppliedRealignment { realignment: record, effects: applied.effects }))
+    }
+
+    /// Realignments with these ids (those that exist in this tenant).
+    pub async fn realignments_by_ids(&self, ids: &[RealignmentId]) -> Result<Vec<RealignmentRecord>, StoreError> {
+        realignment_entity::Entity::find()
+            .filter(realignment_entity::Column::TenantId.eq(self.tid()))
+            .filter(realignment_entity::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(RealignmentRecord::try_from)
+            .collect()
+    }
+
+    /// One realignment.
+    pub async fn realignment(&self, id: RealignmentId) -> Result<Option<RealignmentRecord>, StoreError> {
+        Ok(self.realignments_by_ids(&[id]).await?.into_iter().next())
+    }
+}
