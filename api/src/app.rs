@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use terrane_persistence::Store;
 
 use crate::auth::PasswordHasher;
@@ -55,13 +55,20 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, seeds (with `demo`) and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let store = Store::connect(&settings.database_url).await.context("connecting to the database")?;
+        let store = Store::connect(&settings.database_url)
+            .await
+            .context("connecting to the database")?;
         store.migrate().await.context("migrating the database")?;
         let hasher = PasswordHasher::new(settings.password_concurrency)?;
         if settings.demo {
-            crate::demo::seed(&store, &hasher).await.context("seeding the demo tenant")?;
+            crate::demo::seed(&store, &hasher)
+                .await
+                .context("seeding the demo tenant")?;
         }
-        let options = SchemaOptions { production: settings.production, session_ttl: settings.session_ttl };
+        let options = SchemaOptions {
+            production: settings.production,
+            session_ttl: settings.session_ttl,
+        };
         let schema = build_schema(&options, hasher);
         let acceptor = TcpListener::bind(settings.listen.to_string())
             .into_acceptor()
@@ -72,7 +79,11 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("listener has no socket address")?;
-        Ok(Self { acceptor, local_addr, state: AppState { schema, store } })
+        Ok(Self {
+            acceptor,
+            local_addr,
+            state: AppState { schema, store },
+        })
     }
 
     /// Where it listens (the real port when 0 was asked for).

@@ -15,7 +15,13 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://terrane.db";
 #[command(name = "terrane", version, about)]
 pub struct Cli {
     /// Log line format.
-    #[arg(long, global = true, value_enum, env = "TERRANE_LOG_FORMAT", default_value = "pretty")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "TERRANE_LOG_FORMAT",
+        default_value = "pretty"
+    )]
     pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
@@ -62,7 +68,11 @@ pub struct ServeArgs {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
-            telemetry::init(if args.production { LogFormat::Json } else { cli.log_format });
+            telemetry::init(if args.production {
+                LogFormat::Json
+            } else {
+                cli.log_format
+            });
             let mut settings = Settings::new(args.listen, args.database.database_url);
             settings.demo = args.demo;
             settings.production = args.production;

@@ -18,7 +18,13 @@ pub const DEMO_PASSWORD: &str = "terrane-demo-2026";
 /// The demo admin's e-mail.
 pub const DEMO_ADMIN: &str = "admin@demo.terrane.dev";
 
-const REGIONS: [(&str, &str); 5] = [("Pacific", "PAC"), ("Mountain", "MTN"), ("Plains", "PLN"), ("Great Lakes", "GLK"), ("Atlantic", "ATL")];
+const REGIONS: [(&str, &str); 5] = [
+    ("Pacific", "PAC"),
+    ("Mountain", "MTN"),
+    ("Plains", "PLN"),
+    ("Great Lakes", "GLK"),
+    ("Atlantic", "ATL"),
+];
 const DISTRICTS: [(&str, &str); 3] = [("North", "N"), ("Central", "C"), ("South", "S")];
 const LEAVES_PER_DISTRICT: usize = 4;
 /// The demo country's bounding box (roughly the contiguous United States).
@@ -35,7 +41,12 @@ fn edges(from: f64, to: f64, n: usize) -> Vec<f64> {
         .collect()
 }
 
-fn territory(name: &str, code: &str, parent: Option<TerritoryId>, bbox: (f64, f64, f64, f64)) -> anyhow::Result<CreateTerritory> {
+fn territory(
+    name: &str,
+    code: &str,
+    parent: Option<TerritoryId>,
+    bbox: (f64, f64, f64, f64),
+) -> anyhow::Result<CreateTerritory> {
     Ok(CreateTerritory {
         id: TerritoryId::new(),
         name: TerritoryName::parse(name)?,
@@ -56,21 +67,39 @@ pub fn hierarchy() -> anyhow::Result<Vec<Change>> {
     changes.push(Change::CreateTerritory(country));
     for (r, (region_name, region_code)) in REGIONS.iter().enumerate() {
         let (r_west, r_east) = (region_edges[r], region_edges[r + 1]);
-        let region = territory(region_name, &format!("US-{region_code}"), Some(country_id), (r_west, south, r_east, north))?;
+        let region = territory(
+            region_name,
+            &format!("US-{region_code}"),
+            Some(country_id),
+            (r_west, south, r_east, north),
+        )?;
         let region_id = region.id;
         changes.push(Change::CreateTerritory(region));
         let leaf_edges = edges(r_west, r_east, LEAVES_PER_DISTRICT);
         // Districts run north to south; edges run south to north.
         for (d, (district_name, district_code)) in DISTRICTS.iter().enumerate() {
-            let (d_south, d_north) = (district_edges[DISTRICTS.len() - 1 - d], district_edges[DISTRICTS.len() - d]);
+            let (d_south, d_north) = (
+                district_edges[DISTRICTS.len() - 1 - d],
+                district_edges[DISTRICTS.len() - d],
+            );
             let code = format!("US-{region_code}-{district_code}");
-            let district = territory(&format!("{region_name} {district_name}"), &code, Some(region_id), (r_west, d_south, r_east, d_north))?;
+            let district = territory(
+                &format!("{region_name} {district_name}"),
+                &code,
+                Some(region_id),
+                (r_west, d_south, r_east, d_north),
+            )?;
             let district_id = district.id;
             changes.push(Change::CreateTerritory(district));
             for leaf in 0..LEAVES_PER_DISTRICT {
                 let name = format!("{region_name} {district_name} {}", leaf + 1);
                 let bbox = (leaf_edges[leaf], d_south, leaf_edges[leaf + 1], d_north);
-                changes.push(Change::CreateTerritory(territory(&name, &format!("{code}-{}", leaf + 1), Some(district_id), bbox)?));
+                changes.push(Change::CreateTerritory(territory(
+                    &name,
+                    &format!("{code}-{}", leaf + 1),
+                    Some(district_id),
+                    bbox,
+                )?));
             }
         }
     }
@@ -90,15 +119,32 @@ pub async fn seed(store: &Store, hasher: &PasswordHasher) -> anyhow::Result<()> 
             password_hash: hasher.hash(&password).await?,
         };
         let token = issue_token(TokenKind::Session)?;
-        let session = NewSession { id: SessionId::new(), user_id: admin.id, token_hash: token.hash, expires_at: chrono::Utc::now() };
+        let session = NewSession {
+            id: SessionId::new(),
+            user_id: admin.id,
+            token_hash: token.hash,
+            expires_at: chrono::Utc::now(),
+        };
         let tenant_id = TenantId::new();
         let admin_id = admin.id;
-        let sign_up = SignUp { tenant_id, slug, name: TenantName::parse("Demo Sales Org")?, admin, session };
+        let sign_up = SignUp {
+            tenant_id,
+            slug,
+            name: TenantName::parse("Demo Sales Org")?,
+            admin,
+            session,
+        };
         if store.sign_up(&sign_up, None).await?.is_err() {
             anyhow::bail!("demo tenant slug was taken while seeding");
         }
         let scope = store.tenant(tenant_id);
-        let ctx = WriteContext { actor: Actor { kind: ActorKind::User, id: Some(admin_id.as_uuid()) }, request_id: None };
+        let ctx = WriteContext {
+            actor: Actor {
+                kind: ActorKind::User,
+                id: Some(admin_id.as_uuid()),
+            },
+            request_id: None,
+        };
         for (email, name, role) in [
             ("manager@demo.terrane.dev", "Demo Manager", Role::Manager),
             ("rep@demo.terrane.dev", "Demo Rep", Role::Rep),
@@ -134,25 +180,40 @@ mod tests {
     use geo::{Area, BooleanOps, MultiPolygon, Polygon, Rect, coord};
 
     fn rect(change: &Change) -> Rect<f64> {
-        let Change::CreateTerritory(c) = change else { panic!("only creates") };
+        let Change::CreateTerritory(c) = change else {
+            panic!("only creates")
+        };
         let bb = c.boundary.as_ref().unwrap().bbox();
-        Rect::new(coord! { x: bb.min_lon, y: bb.min_lat }, coord! { x: bb.max_lon, y: bb.max_lat })
+        Rect::new(
+            coord! { x: bb.min_lon, y: bb.min_lat },
+            coord! { x: bb.max_lon, y: bb.max_lat },
+        )
     }
 
     #[test]
     fn leaves_tile_the_country_without_gaps_or_overlaps() {
         let changes = hierarchy().unwrap();
         assert_eq!(changes.len(), 1 + 5 + 15 + 60);
-        let leaves: Vec<Polygon<f64>> = changes[..].iter().filter(|c| match c {
-            Change::CreateTerritory(t) => t.code.as_str().matches('-').count() == 3,
-            _ => false,
-        }).map(|c| rect(c).to_polygon()).collect();
+        let leaves: Vec<Polygon<f64>> = changes[..]
+            .iter()
+            .filter(|c| match c {
+                Change::CreateTerritory(t) => t.code.as_str().matches('-').count() == 3,
+                _ => false,
+            })
+            .map(|c| rect(c).to_polygon())
+            .collect();
         assert_eq!(leaves.len(), 60);
         let country = rect(&changes[0]).to_polygon();
         let total: f64 = leaves.iter().map(|p| p.unsigned_area()).sum();
-        let union = leaves.iter().fold(MultiPolygon::new(vec![]), |acc, p| acc.union(&MultiPolygon::new(vec![p.clone()])));
+        let union = leaves.iter().fold(MultiPolygon::new(vec![]), |acc, p| {
+            acc.union(&MultiPolygon::new(vec![p.clone()]))
+        });
         // Sum of areas == area of the union (no overlaps) == area of the country (no gaps).
-        assert!((total - country.unsigned_area()).abs() < 1e-6, "{total} vs {}", country.unsigned_area());
+        assert!(
+            (total - country.unsigned_area()).abs() < 1e-6,
+            "{total} vs {}",
+            country.unsigned_area()
+        );
         assert!((union.unsigned_area() - country.unsigned_area()).abs() < 1e-6);
     }
 }

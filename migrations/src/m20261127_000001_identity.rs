@@ -77,7 +77,11 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null("revoked_at"))
                     .col(timestamp_with_time_zone_null("last_used_at"))
                     .primary_key(&mut tenant_table::primary_key(&["id"]))
-                    .foreign_key(&mut tenant_table::reference("api_keys", "created_by", "users"))
+                    .foreign_key(&mut tenant_table::reference(
+                        "api_keys",
+                        "created_by",
+                        "users",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -86,7 +90,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["api_keys", "sessions", "users", "tenants"] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

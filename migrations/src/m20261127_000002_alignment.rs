@@ -28,7 +28,11 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone("updated_at"))
                     .col(timestamp_with_time_zone_null("deleted_at"))
                     .primary_key(&mut tenant_table::primary_key(&["id"]))
-                    .foreign_key(&mut tenant_table::reference("territories", "parent_id", "territories"))
+                    .foreign_key(&mut tenant_table::reference(
+                        "territories",
+                        "parent_id",
+                        "territories",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -67,7 +71,10 @@ impl MigrationTrait for Migration {
                     .col(uuid("realignment_id"))
                     .col(integer("position"))
                     .col(text("change"))
-                    .primary_key(&mut tenant_table::primary_key(&["realignment_id", "position"]))
+                    .primary_key(&mut tenant_table::primary_key(&[
+                        "realignment_id",
+                        "position",
+                    ]))
                     .foreign_key(&mut tenant_table::reference(
                         "realignment_changes",
                         "realignment_id",
@@ -105,17 +112,35 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(tenant_table::index("audit_events", &["id"]).unique().to_owned())
+            .create_index(
+                tenant_table::index("audit_events", &["id"])
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
-        for cols in [["entity_id", "seq"], ["realignment_id", "seq"], ["actor_id", "seq"], ["at", "seq"]] {
-            manager.create_index(tenant_table::index("audit_events", &cols)).await?;
+        for cols in [
+            ["entity_id", "seq"],
+            ["realignment_id", "seq"],
+            ["actor_id", "seq"],
+            ["at", "seq"],
+        ] {
+            manager
+                .create_index(tenant_table::index("audit_events", &cols))
+                .await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["audit_events", "realignment_changes", "realignments", "territories"] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        for table in [
+            "audit_events",
+            "realignment_changes",
+            "realignments",
+            "territories",
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

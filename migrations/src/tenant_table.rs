@@ -29,7 +29,11 @@ pub fn primary_key(cols: &[&'static str]) -> IndexCreateStatement {
 }
 
 /// A composite foreign key `(tenant_id, column) -> target(tenant_id, id)`.
-pub fn reference(name: &'static str, column: &'static str, target: &'static str) -> ForeignKeyCreateStatement {
+pub fn reference(
+    name: &'static str,
+    column: &'static str,
+    target: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{name}_{column}"))
         .from(name, ("tenant_id", column))
@@ -40,7 +44,10 @@ pub fn reference(name: &'static str, column: &'static str, target: &'static str)
 /// A plain index on `(tenant_id, cols...)`.
 pub fn index(name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
     let mut index = Index::create();
-    index.name(format!("ix_{name}_{}", cols.join("_"))).table(name).col("tenant_id");
+    index
+        .name(format!("ix_{name}_{}", cols.join("_")))
+        .table(name)
+        .col("tenant_id");
     for col in cols {
         index.col(*col);
     }

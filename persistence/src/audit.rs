@@ -2,11 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 use serde_json::Value;
-use terrane_domain::audit::{Actor, ActorKind, AuditEvent, ChainReport, ChainVerifier, GENESIS_HASH, NewAuditEvent};
+use terrane_domain::audit::{
+    Actor, ActorKind, AuditEvent, ChainReport, ChainVerifier, GENESIS_HASH, NewAuditEvent,
+};
 use terrane_domain::ids::{AuditEventId, RealignmentId, TenantId};
 use uuid::Uuid;
 
@@ -60,7 +62,9 @@ pub(crate) async fn append<C: ConnectionTrait>(
     }
     for chunk in sealed.chunks(INSERT_BATCH) {
         let rows = chunk.iter().map(|e| to_active(tenant_id, e));
-        audit_event::Entity::insert_many(rows).exec_without_returning(txn).await?;
+        audit_event::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
     }
     Ok(sealed)
 }
@@ -89,9 +93,8 @@ fn to_active(tenant_id: TenantId, e: &AuditEvent) -> audit_event::ActiveModel {
 /// Reads a stored row back. A field that no longer parses is kept as its raw text, so the
 /// integrity check reports the event as bad instead of failing.
 fn from_model(m: audit_event::Model) -> AuditEvent {
-    let json = |text: Option<String>| {
-        text.map(|t| serde_json::from_str(&t).unwrap_or(Value::String(t)))
-    };
+    let json =
+        |text: Option<String>| text.map(|t| serde_json::from_str(&t).unwrap_or(Value::String(t)));
     AuditEvent {
         seq: m.seq,
         id: AuditEventId::from_uuid(m.id),
@@ -119,7 +122,11 @@ impl TenantScope<'_> {
     }
 
     /// A page of audit events in `seq` order.
-    pub async fn audit_events(&self, filter: &AuditFilter, page: PageRequest<i64>) -> Result<Page<AuditEvent>, StoreError> {
+    pub async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest<i64>,
+    ) -> Result<Page<AuditEvent>, StoreError> {
         let mut query = self.audit_query();
         if let Some(id) = filter.entity_id {
             query = query.filter(Column::EntityId.eq(id));
@@ -143,7 +150,11 @@ impl TenantScope<'_> {
         if let Some(after) = page.after {
             query = query.filter(Column::Seq.gt(after));
         }
-        let rows = query.order_by_asc(Column::Seq).limit(page.first + 1).all(self.db).await?;
+        let rows = query
+            .order_by_asc(Column::Seq)
+            .limit(page.first + 1)
+            .all(self.db)
+            .await?;
         Ok(Page::from_overfetch(rows, page.first, total).map(from_model))
     }
 
@@ -172,7 +183,11 @@ impl TenantScope<'_> {
 impl TenantScope<'_> {
     /// One audit event by id.
     pub async fn audit_event(&self, id: AuditEventId) -> Result<Option<AuditEvent>, StoreError> {
-        let found = self.audit_query().filter(Column::Id.eq(id.as_uuid())).one(self.db).await?;
+        let found = self
+            .audit_query()
+            .filter(Column::Id.eq(id.as_uuid()))
+            .one(self.db)
+            .await?;
         Ok(found.map(from_model))
     }
 }

@@ -21,7 +21,9 @@ impl Store {
     /// SQLite file when it does not exist yet.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let mut options = ConnectOptions::new(url.to_owned());
-        options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+        options
+            .sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(10));
         if url.starts_with("sqlite:") {
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             // One writer at a time is SQLite's rule; WAL lets readers run beside it, so a few
@@ -33,7 +35,11 @@ impl Store {
                     .foreign_keys(true)
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10));
-                if in_memory { opts } else { opts.journal_mode(SqliteJournalMode::Wal) }
+                if in_memory {
+                    opts
+                } else {
+                    opts.journal_mode(SqliteJournalMode::Wal)
+                }
             });
         } else {
             options.max_connections(16);

@@ -193,7 +193,12 @@ fn api_key_snapshot(k: &ApiKeyRecord) -> serde_json::Value {
     })
 }
 
-fn event(ctx: &WriteContext, action: &str, entity_type: &str, entity_id: uuid::Uuid) -> NewAuditEvent {
+fn event(
+    ctx: &WriteContext,
+    action: &str,
+    entity_type: &str,
+    entity_id: uuid::Uuid,
+) -> NewAuditEvent {
     NewAuditEvent {
         actor: ctx.actor,
         action: action.to_owned(),
@@ -207,7 +212,12 @@ fn event(ctx: &WriteContext, action: &str, entity_type: &str, entity_id: uuid::U
     }
 }
 
-async fn insert_user(txn: &DatabaseTransaction, tenant_id: TenantId, u: &NewUser, now: DateTime<Utc>) -> Result<UserRecord, StoreError> {
+async fn insert_user(
+    txn: &DatabaseTransaction,
+    tenant_id: TenantId,
+    u: &NewUser,
+    now: DateTime<Utc>,
+) -> Result<UserRecord, StoreError> {
     let model = user::ActiveModel {
         tenant_id: Set(tenant_id.as_uuid()),
         id: Set(u.id.as_uuid()),
@@ -217,7 +227,9 @@ async fn insert_user(txn: &DatabaseTransaction, tenant_id: TenantId, u: &NewUser
         password_hash: Set(u.password_hash.clone()),
         created_at: Set(now),
     };
-    user::Entity::insert(model).exec_without_returning(txn).await?;
+    user::Entity::insert(model)
+        .exec_without_returning(txn)
+        .await?;
     Ok(UserRecord {
         id: u.id,
         email: u.email.as_str().to_owned(),
@@ -227,7 +239,12 @@ async fn insert_user(txn: &DatabaseTransaction, tenant_id: TenantId, u: &NewUser
     })
 }
 
-async fn insert_session(txn: &DatabaseTransaction, tenant_id: TenantId, s: &NewSession, now: DateTime<Utc>) -> Result<(), StoreError> {
+async fn insert_session(
+    txn: &DatabaseTransaction,
+    tenant_id: TenantId,
+    s: &NewSession,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let model = session::ActiveModel {
         tenant_id: Set(tenant_id.as_uuid()),
         id: Set(s.id.as_uuid()),
@@ -238,13 +255,19 @@ async fn insert_session(txn: &DatabaseTransaction, tenant_id: TenantId, s: &NewS
         revoked_at: Set(None),
         last_used_at: Set(None),
     };
-    session::Entity::insert(model).exec_without_returning(txn).await?;
+    session::Entity::insert(model)
+        .exec_without_returning(txn)
+        .await?;
     Ok(())
 }
 
 impl Store {
     /// Creates a tenant, its first admin and the admin's session, audited, in one transaction.
-    pub async fn sign_up(&self, s: &SignUp, request_id: Option<String>) -> Result<Result<(TenantRecord, UserRecord), SignUpRefusal>, StoreError> {
+    pub async fn sign_up(
+        &self,
+        s: &SignUp,
+        request_id: Option<String>,
+    ) -> Result<Result<(TenantRecord, UserRecord), SignUpRefusal>, StoreError> {
         let now = Utc::now();
         let txn = self.db.begin().await?;
         let tenant = tenant::ActiveModel {
@@ -253,38 +276,70 @@ impl Store {
             name: Set(s.name.as_str().to_owned()),
             created_at: Set(now),
         };
-        match tenant::Entity::insert(tenant).exec_without_returning(&txn).await.map_err(StoreError::from) {
+        match tenant::Entity::insert(tenant)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(StoreError::from)
+        {
             Err(StoreError::UniqueViolation(_)) => return Ok(Err(SignUpRefusal::SlugTaken)),
             other => other?,
         };
         let admin = insert_user(&txn, s.tenant_id, &s.admin, now).await?;
         insert_session(&txn, s.tenant_id, &s.session, now).await?;
-        let ctx = WriteContext { actor: Actor { kind: ActorKind::User, id: Some(s.admin.id.as_uuid()) }, request_id };
+        let ctx = WriteContext {
+            actor: Actor {
+                kind: ActorKind::User,
+                id: Some(s.admin.id.as_uuid()),
+            },
+            request_id,
+        };
         let mut tenant_created = event(&ctx, "tenant.created", "Tenant", s.tenant_id.as_uuid());
-        tenant_created.after = Some(json!({ "id": s.tenant_id, "slug": s.slug.as_str(), "name": s.name.as_str() }));
+        tenant_created.after =
+            Some(json!({ "id": s.tenant_id, "slug": s.slug.as_str(), "name": s.name.as_str() }));
         let mut user_created = event(&ctx, "user.created", "User", s.admin.id.as_uuid());
         user_created.after = Some(user_snapshot(&s.admin));
         audit::append(&txn, s.tenant_id, vec![tenant_created, user_created], now).await?;
         txn.commit().await?;
-        let tenant = TenantRecord { id: s.tenant_id, slug: s.slug.as_str().to_owned(), name: s.name.as_str().to_owned(), created_at: now };
+        let tenant = TenantRecord {
+            id: s.tenant_id,
+            slug: s.slug.as_str().to_owned(),
+            name: s.name.as_str().to_owned(),
+            created_at: now,
+        };
         Ok(Ok((tenant, admin)))
     }
 
     /// The tenant with this slug, if any.
-    pub async fn tenant_by_slug(&self, slug: &TenantSlug) -> Result<Option<TenantRecord>, StoreError> {
-        let found = tenant::Entity::find().filter(tenant::Column::Slug.eq(slug.as_str())).one(&self.db).await?;
+    pub async fn tenant_by_slug(
+        &self,
+        slug: &TenantSlug,
+    ) -> Result<Option<TenantRecord>, StoreError> {
+        let found = tenant::Entity::find()
+            .filter(tenant::Column::Slug.eq(slug.as_str()))
+            .one(&self.db)
+            .await?;
         Ok(found.map(TenantRecord::from))
     }
 
     /// What log-in needs to check a password, if the tenant and user exist.
-    pub async fn find_login(&self, slug: &TenantSlug, email: &Email) -> Result<Option<LoginRecord>, StoreError> {
-        let Some(tenant) = self.tenant_by_slug(slug).await? else { return Ok(None) };
+    pub async fn find_login(
+        &self,
+        slug: &TenantSlug,
+        email: &Email,
+    ) -> Result<Option<LoginRecord>, StoreError> {
+        let Some(tenant) = self.tenant_by_slug(slug).await? else {
+            return Ok(None);
+        };
         let found = user::Entity::find()
             .filter(user::Column::TenantId.eq(tenant.id.as_uuid()))
             .filter(user::Column::Email.eq(email.as_str()))
             .one(&self.db)
             .await?;
-        Ok(found.map(|u| LoginRecord { tenant_id: tenant.id, user_id: UserId::from_uuid(u.id), password_hash: u.password_hash }))
+        Ok(found.map(|u| LoginRecord {
+            tenant_id: tenant.id,
+            user_id: UserId::from_uuid(u.id),
+            password_hash: u.password_hash,
+        }))
     }
 
     /// Who holds the token whose SHA-256 is `token_hash`: a live session or a live API key.
@@ -297,17 +352,25 @@ impl Store {
             .one(&self.db)
             .await?;
         if let Some(s) = found {
-            let Some(u) = user::Entity::find_by_id((s.tenant_id, s.user_id)).one(&self.db).await? else {
+            let Some(u) = user::Entity::find_by_id((s.tenant_id, s.user_id))
+                .one(&self.db)
+                .await?
+            else {
                 return Ok(None);
             };
-            if s.last_used_at.is_none_or(|t| now - t > LAST_USED_GRANULARITY) {
+            if s.last_used_at
+                .is_none_or(|t| now - t > LAST_USED_GRANULARITY)
+            {
                 let mut touch: session::ActiveModel = s.clone().into();
                 touch.last_used_at = Set(Some(now));
                 touch.update(&self.db).await?;
             }
             return Ok(Some(Principal {
                 tenant_id: TenantId::from_uuid(s.tenant_id),
-                actor: Actor { kind: ActorKind::User, id: Some(u.id) },
+                actor: Actor {
+                    kind: ActorKind::User,
+                    id: Some(u.id),
+                },
                 role: parse_role(&u.role)?,
                 session_id: Some(SessionId::from_uuid(s.id)),
             }));
@@ -315,18 +378,27 @@ impl Store {
         let key = api_key::Entity::find()
             .filter(api_key::Column::TokenHash.eq(token_hash))
             .filter(api_key::Column::RevokedAt.is_null())
-            .filter(Condition::any().add(api_key::Column::ExpiresAt.is_null()).add(api_key::Column::ExpiresAt.gt(now)))
+            .filter(
+                Condition::any()
+                    .add(api_key::Column::ExpiresAt.is_null())
+                    .add(api_key::Column::ExpiresAt.gt(now)),
+            )
             .one(&self.db)
             .await?;
         let Some(k) = key else { return Ok(None) };
-        if k.last_used_at.is_none_or(|t| now - t > LAST_USED_GRANULARITY) {
+        if k.last_used_at
+            .is_none_or(|t| now - t > LAST_USED_GRANULARITY)
+        {
             let mut touch: api_key::ActiveModel = k.clone().into();
             touch.last_used_at = Set(Some(now));
             touch.update(&self.db).await?;
         }
         Ok(Some(Principal {
             tenant_id: TenantId::from_uuid(k.tenant_id),
-            actor: Actor { kind: ActorKind::ApiKey, id: Some(k.id) },
+            actor: Actor {
+                kind: ActorKind::ApiKey,
+                id: Some(k.id),
+            },
             role: parse_role(&k.role)?,
             session_id: None,
         }))
@@ -354,7 +426,10 @@ impl TenantScope<'_> {
     /// Ends a session. Returns whether it was open.
     pub async fn revoke_session(&self, id: SessionId) -> Result<bool, StoreError> {
         let result = session::Entity::update_many()
-            .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .col_expr(
+                session::Column::RevokedAt,
+                sea_orm::sea_query::Expr::value(Utc::now()),
+            )
             .filter(session::Column::TenantId.eq(self.tid()))
             .filter(session::Column::Id.eq(id.as_uuid()))
             .filter(session::Column::RevokedAt.is_null())
@@ -364,7 +439,11 @@ impl TenantScope<'_> {
     }
 
     /// Creates a user, audited. `Ok(None)` when the e-mail is already taken in this tenant.
-    pub async fn create_user(&self, u: &NewUser, ctx: &WriteContext) -> Result<Option<UserRecord>, StoreError> {
+    pub async fn create_user(
+        &self,
+        u: &NewUser,
+        ctx: &WriteContext,
+    ) -> Result<Option<UserRecord>, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
         let record = match insert_user(&txn, self.tenant_id, u, now).await {
@@ -403,12 +482,20 @@ impl TenantScope<'_> {
             Some(after) => query.filter(user::Column::Id.gt(after.as_uuid())),
             None => query,
         };
-        let rows = query.order_by_asc(user::Column::Id).limit(page.first + 1).all(self.db).await?;
+        let rows = query
+            .order_by_asc(user::Column::Id)
+            .limit(page.first + 1)
+            .all(self.db)
+            .await?;
         Page::from_overfetch(rows, page.first, total).try_map(UserRecord::try_from)
     }
 
     /// Creates an API key, audited.
-    pub async fn create_api_key(&self, k: &NewApiKey, ctx: &WriteContext) -> Result<ApiKeyRecord, StoreError> {
+    pub async fn create_api_key(
+        &self,
+        k: &NewApiKey,
+        ctx: &WriteContext,
+    ) -> Result<ApiKeyRecord, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
         let model = api_key::ActiveModel {
@@ -423,7 +510,9 @@ impl TenantScope<'_> {
             revoked_at: Set(None),
             last_used_at: Set(None),
         };
-        api_key::Entity::insert(model).exec_without_returning(&txn).await?;
+        api_key::Entity::insert(model)
+            .exec_without_returning(&txn)
+            .await?;
         let record = ApiKeyRecord {
             id: k.id,
             name: k.name.clone(),
@@ -443,10 +532,17 @@ impl TenantScope<'_> {
 
     /// Revokes an API key, audited. `Ok(None)` when no such key exists in this tenant; revoking
     /// a revoked key changes nothing and returns it as it is.
-    pub async fn revoke_api_key(&self, id: ApiKeyId, ctx: &WriteContext) -> Result<Option<ApiKeyRecord>, StoreError> {
+    pub async fn revoke_api_key(
+        &self,
+        id: ApiKeyId,
+        ctx: &WriteContext,
+    ) -> Result<Option<ApiKeyRecord>, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
-        let Some(model) = api_key::Entity::find_by_id((self.tid(), id.as_uuid())).one(&txn).await? else {
+        let Some(model) = api_key::Entity::find_by_id((self.tid(), id.as_uuid()))
+            .one(&txn)
+            .await?
+        else {
             return Ok(None);
         };
         let before = ApiKeyRecord::try_from(model.clone())?;
@@ -477,14 +573,21 @@ impl TenantScope<'_> {
     }
 
     /// A page of API keys, oldest first.
-    pub async fn api_keys(&self, page: PageRequest<ApiKeyId>) -> Result<Page<ApiKeyRecord>, StoreError> {
+    pub async fn api_keys(
+        &self,
+        page: PageRequest<ApiKeyId>,
+    ) -> Result<Page<ApiKeyRecord>, StoreError> {
         let query = api_key::Entity::find().filter(api_key::Column::TenantId.eq(self.tid()));
         let total = query.clone().count(self.db).await?;
         let query = match page.after {
             Some(after) => query.filter(api_key::Column::Id.gt(after.as_uuid())),
             None => query,
         };
-        let rows = query.order_by_asc(api_key::Column::Id).limit(page.first + 1).all(self.db).await?;
+        let rows = query
+            .order_by_asc(api_key::Column::Id)
+            .limit(page.first + 1)
+            .all(self.db)
+            .await?;
         Page::from_overfetch(rows, page.first, total).try_map(ApiKeyRecord::try_from)
     }
 }

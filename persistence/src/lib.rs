@@ -22,7 +22,10 @@ mod territories;
 pub use audit::AuditFilter;
 pub use connect::Store;
 pub use error::StoreError;
-pub use identity::{ApiKeyRecord, LoginRecord, NewApiKey, NewSession, NewUser, Principal, SignUp, SignUpRefusal, UserRecord};
+pub use identity::{
+    ApiKeyRecord, LoginRecord, NewApiKey, NewSession, NewUser, Principal, SignUp, SignUpRefusal,
+    UserRecord,
+};
 pub use page::{Page, PageRequest};
 pub use realignments::{AppliedRealignment, RealignmentRecord, RealignmentRequest};
 pub use records::{TenantRecord, TerritoryRecord};

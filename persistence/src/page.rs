@@ -26,17 +26,29 @@ impl<T> Page<T> {
         let first = usize::try_from(first).unwrap_or(usize::MAX);
         let has_next_page = items.len() > first;
         items.truncate(first);
-        Self { items, has_next_page, total_count }
+        Self {
+            items,
+            has_next_page,
+            total_count,
+        }
     }
 
     /// Converts every row.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), has_next_page: self.has_next_page, total_count: self.total_count }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+            total_count: self.total_count,
+        }
     }
 
     /// Converts every row, failing on the first that does not convert.
     pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
         let items = self.items.into_iter().map(f).collect::<Result<_, E>>()?;
-        Ok(Page { items, has_next_page: self.has_next_page, total_count: self.total_count })
+        Ok(Page {
+            items,
+            has_next_page: self.has_next_page,
+            total_count: self.total_count,
+        })
     }
 }

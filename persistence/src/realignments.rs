@@ -3,7 +3,9 @@
 //! realignment and its changes, and appends one audit event per change.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr,
+};
 use terrane_domain::audit::{Actor, ActorKind, NewAuditEvent};
 use terrane_domain::ids::RealignmentId;
 use terrane_domain::realignment::{self, Change, Effect, Problem, RealignmentStatus};
@@ -58,9 +60,11 @@ impl TryFrom<realignment_entity::Model> for RealignmentRecord {
     fn try_from(m: realignment_entity::Model) -> Result<Self, StoreError> {
         Ok(Self {
             id: RealignmentId::from_uuid(m.id),
-            status: RealignmentStatus::parse(&m.status).ok_or_else(|| StoreError::corrupt(format!("realignment status {}", m.status)))?,
+            status: RealignmentStatus::parse(&m.status)
+                .ok_or_else(|| StoreError::corrupt(format!("realignment status {}", m.status)))?,
             created_by: Actor {
-                kind: ActorKind::parse(&m.created_by_kind).ok_or_else(|| StoreError::corrupt("realignment actor kind"))?,
+                kind: ActorKind::parse(&m.created_by_kind)
+                    .ok_or_else(|| StoreError::corrupt("realignment actor kind"))?,
                 id: m.created_by,
             },
             title: m.title,
@@ -91,16 +95,31 @@ fn territory_row(tenant: uuid::Uuid, t: &Territory, now: DateTime<Utc>) -> terri
     }
 }
 
-async fn write_effect<C: ConnectionTrait>(conn: &C, tenant: uuid::Uuid, effect: &Effect, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let key = (territory::Column::TenantId.eq(tenant), territory::Column::Id.eq(effect.territory_id.as_uuid()));
+async fn write_effect<C: ConnectionTrait>(
+    conn: &C,
+    tenant: uuid::Uuid,
+    effect: &Effect,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let key = (
+        territory::Column::TenantId.eq(tenant),
+        territory::Column::Id.eq(effect.territory_id.as_uuid()),
+    );
     match (&effect.before, &effect.after) {
         (None, Some(created)) => {
-            territory::Entity::insert(territory_row(tenant, created, now)).exec_without_returning(conn).await?;
+            territory::Entity::insert(territory_row(tenant, created, now))
+                .exec_without_returning(conn)
+                .await?;
         }
         (Some(_), Some(updated)) => {
             let mut row = territory_row(tenant, updated, now);
             row.created_at = sea_orm::ActiveValue::NotSet;
-            territory::Entity::update_many().set(row).filter(key.0).filter(key.1).exec(conn).await?;
+            territory::Entity::update_many()
+                .set(row)
+                .filter(key.0)
+                .filter(key.1)
+                .exec(conn)
+                .await?;
         }
         (Some(_), None) => {
             territory::Entity::update_many()
@@ -118,7 +137,11 @@ async fn write_effect<C: ConnectionTrait>(conn: &C, tenant: uuid::Uuid, effect: 
 
 impl TenantScope<'_> {
     /// Applies `request` at once: all of it, or (with the problems found) nothing at all.
-    pub async fn apply_realignment(&self, request: RealignmentRequest, ctx: &WriteContext) -> Result<Result<AppliedRealignment, Vec<Problem>>, StoreError> {
+    pub async fn apply_realignment(
+        &self,
+        request: RealignmentRequest,
+        ctx: &WriteContext,
+    ) -> Result<Result<AppliedRealignment, Vec<Problem>>, StoreError> {
         let now = Utc::now();
         let tenant = self.tid();
         let txn = self.begin_write().await?;
@@ -151,13 +174,19 @@ impl TenantScope<'_> {
         })
         .exec_without_returning(&txn)
         .await?;
-        let change_rows = request.changes.iter().enumerate().map(|(position, change)| realignment_change::ActiveModel {
-            tenant_id: Set(tenant),
-            realignment_id: Set(id.as_uuid()),
-            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-            change: Set(change.to_json().to_string()),
-        });
-        realignment_change::Entity::insert_many(change_rows).exec_without_returning(&txn).await?;
+        let change_rows = request
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(position, change)| realignment_change::ActiveModel {
+                tenant_id: Set(tenant),
+                realignment_id: Set(id.as_uuid()),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                change: Set(change.to_json().to_string()),
+            });
+        realignment_change::Entity::insert_many(change_rows)
+            .exec_without_returning(&txn)
+            .await?;
 
         for effect in &applied.effects {
             write_effect(&txn, tenant, effect, now).await?;
@@ -179,11 +208,17 @@ impl TenantScope<'_> {
             .collect();
         audit::append(&txn, self.tenant_id, events, now).await?;
         txn.commit().await?;
-        Ok(Ok(AppliedRealignment { realignment: record, effects: applied.effects }))
+        Ok(Ok(AppliedRealignment {
+            realignment: record,
+            effects: applied.effects,
+        }))
     }
 
     /// Realignments with these ids (those that exist in this tenant).
-    pub async fn realignments_by_ids(&self, ids: &[RealignmentId]) -> Result<Vec<RealignmentRecord>, StoreError> {
+    pub async fn realignments_by_ids(
+        &self,
+        ids: &[RealignmentId],
+    ) -> Result<Vec<RealignmentRecord>, StoreError> {
         realignment_entity::Entity::find()
             .filter(realignment_entity::Column::TenantId.eq(self.tid()))
             .filter(realignment_entity::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
@@ -195,7 +230,10 @@ impl TenantScope<'_> {
     }
 
     /// One realignment.
-    pub async fn realignment(&self, id: RealignmentId) -> Result<Option<RealignmentRecord>, StoreError> {
+    pub async fn realignment(
+        &self,
+        id: RealignmentId,
+    ) -> Result<Option<RealignmentRecord>, StoreError> {
         Ok(self.realignments_by_ids(&[id]).await?.into_iter().next())
     }
 }

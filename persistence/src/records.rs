@@ -22,7 +22,12 @@ pub struct TenantRecord {
 
 impl From<tenant::Model> for TenantRecord {
     fn from(m: tenant::Model) -> Self {
-        Self { id: TenantId::from_uuid(m.id), slug: m.slug, name: m.name, created_at: m.created_at }
+        Self {
+            id: TenantId::from_uuid(m.id),
+            slug: m.slug,
+            name: m.name,
+            created_at: m.created_at,
+        }
     }
 }
 
@@ -41,7 +46,9 @@ impl TryFrom<territory::Model> for TerritoryRecord {
     type Error = StoreError;
 
     fn try_from(m: territory::Model) -> Result<Self, StoreError> {
-        let bad = |what: &str, e: &dyn std::fmt::Display| StoreError::corrupt(format!("territory {} {what}: {e}", m.id));
+        let bad = |what: &str, e: &dyn std::fmt::Display| {
+            StoreError::corrupt(format!("territory {} {what}: {e}", m.id))
+        };
         let territory = Territory {
             id: TerritoryId::from_uuid(m.id),
             parent_id: m.parent_id.map(TerritoryId::from_uuid),
@@ -55,6 +62,10 @@ impl TryFrom<territory::Model> for TerritoryRecord {
                 .map_err(|e| bad("boundary", &e))?,
             version: m.version,
         };
-        Ok(Self { territory, created_at: m.created_at, updated_at: m.updated_at })
+        Ok(Self {
+            territory,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
     }
 }

@@ -50,10 +50,14 @@ impl<'a> TenantScope<'a> {
     }
 }
 
-pub(crate) async fn begin_write(db: &DatabaseConnection, tenant_id: TenantId) -> Result<DatabaseTransaction, StoreError> {
+pub(crate) async fn begin_write(
+    db: &DatabaseConnection,
+    tenant_id: TenantId,
+) -> Result<DatabaseTransaction, StoreError> {
     let backend = db.get_database_backend();
     let options = TransactionOptions {
-        sqlite_transaction_mode: (backend == DbBackend::Sqlite).then_some(SqliteTransactionMode::Immediate),
+        sqlite_transaction_mode: (backend == DbBackend::Sqlite)
+            .then_some(SqliteTransactionMode::Immediate),
         ..Default::default()
     };
     let txn = db.begin_with_options(options).await?;

@@ -1,7 +1,10 @@
 //! Reading territories. Writing them is the realignment path's job (see `realignments`).
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
 use terrane_domain::ids::TerritoryId;
 use terrane_domain::realignment::AlignmentState;
 
@@ -28,7 +31,10 @@ pub(crate) fn live(tenant_id: uuid::Uuid) -> Select<territory::Entity> {
 }
 
 /// The tenant's current alignment state, read inside the write transaction.
-pub(crate) async fn load_state<C: ConnectionTrait>(conn: &C, tenant_id: uuid::Uuid) -> Result<AlignmentState, StoreError> {
+pub(crate) async fn load_state<C: ConnectionTrait>(
+    conn: &C,
+    tenant_id: uuid::Uuid,
+) -> Result<AlignmentState, StoreError> {
     let rows = live(tenant_id).all(conn).await?;
     let territories = rows
         .into_iter()
@@ -56,7 +62,10 @@ impl TenantScope<'_> {
     }
 
     /// The live territories among `ids`.
-    pub async fn territories_by_ids(&self, ids: &[TerritoryId]) -> Result<Vec<TerritoryRecord>, StoreError> {
+    pub async fn territories_by_ids(
+        &self,
+        ids: &[TerritoryId],
+    ) -> Result<Vec<TerritoryRecord>, StoreError> {
         live(self.tid())
             .filter(Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
             .all(self.db)
@@ -67,7 +76,10 @@ impl TenantScope<'_> {
     }
 
     /// The live children of each of `parent_ids`, in one query.
-    pub async fn children_of(&self, parent_ids: &[TerritoryId]) -> Result<Vec<TerritoryRecord>, StoreError> {
+    pub async fn children_of(
+        &self,
+        parent_ids: &[TerritoryId],
+    ) -> Result<Vec<TerritoryRecord>, StoreError> {
         live(self.tid())
             .filter(Column::ParentId.is_in(parent_ids.iter().map(|i| i.as_uuid())))
             .order_by_asc(Column::Id)
@@ -79,12 +91,21 @@ impl TenantScope<'_> {
     }
 
     /// A page of live territories in creation order.
-    pub async fn territories(&self, filter: &TerritoryFilter, page: PageRequest<TerritoryId>) -> Result<Page<TerritoryRecord>, StoreError> {
+    pub async fn territories(
+        &self,
+        filter: &TerritoryFilter,
+        page: PageRequest<TerritoryId>,
+    ) -> Result<Page<TerritoryRecord>, StoreError> {
         let mut query = live(self.tid());
         if let Some(parent) = filter.parent_id {
             query = query.filter(Column::ParentId.eq(parent.as_uuid()));
         }
-        if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(search) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let lower = |c: Column| Expr::expr(Func::lower(Expr::col((territory::Entity, c))));
             query = query.filter(
                 sea_orm::Condition::any()
@@ -96,7 +117,11 @@ impl TenantScope<'_> {
         if let Some(after) = page.after {
             query = query.filter(Column::Id.gt(after.as_uuid()));
         }
-        let rows = query.order_by_asc(Column::Id).limit(page.first + 1).all(self.db).await?;
+        let rows = query
+            .order_by_asc(Column::Id)
+            .limit(page.first + 1)
+            .all(self.db)
+            .await?;
         Page::from_overfetch(rows, page.first, total).try_map(TerritoryRecord::try_from)
     }
 }

@@ -6,5 +6,5 @@ mod password;
 mod token;
 
 pub use guard::RoleGuard;
-pub use password::{PasswordHasher, PasswordError};
+pub use password::{PasswordError, PasswordHasher};
 pub use token::{IssuedToken, TokenKind, hash_token, issue_token};

@@ -36,7 +36,8 @@ impl std::fmt::Debug for PasswordHasher {
 }
 
 fn argon2() -> Result<Argon2<'static>, PasswordError> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None).map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None)
+        .map_err(|e| PasswordError::Hashing(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -53,12 +54,19 @@ impl PasswordHasher {
         // Verifying against this when the user does not exist makes "no such user" cost the
         // same as "wrong password", so timing does not reveal which logins exist.
         let dummy_hash = hash_blocking("terrane-dummy-password-for-timing")?;
-        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: dummy_hash.into() })
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy_hash: dummy_hash.into(),
+        })
     }
 
     /// Hashes a new password (argon2id, random salt, PHC string).
     pub async fn hash(&self, password: &Password) -> Result<String, PasswordError> {
-        let _permit = self.permits.acquire().await.map_err(|e| PasswordError::Hashing(e.to_string()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| PasswordError::Hashing(e.to_string()))?;
         let password = password.expose().to_owned();
         tokio::task::spawn_blocking(move || hash_blocking(&password))
             .await
@@ -67,15 +75,27 @@ impl PasswordHasher {
 
     /// Whether `password` matches `stored` (a PHC string); with `None`, checks against a dummy
     /// hash and answers `false`, taking the same time.
-    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, PasswordError> {
-        let _permit = self.permits.acquire().await.map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    pub async fn verify(
+        &self,
+        password: &str,
+        stored: Option<&str>,
+    ) -> Result<bool, PasswordError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| PasswordError::Hashing(e.to_string()))?;
         let exists = stored.is_some();
         let stored = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
         let password = password.to_owned();
         let matched = tokio::task::spawn_blocking(move || {
-            let Ok(parsed) = PasswordHash::new(&stored) else { return false };
+            let Ok(parsed) = PasswordHash::new(&stored) else {
+                return false;
+            };
             // Parameters come from the stored hash, so raising the cost later still verifies old ones.
-            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
         })
         .await
         .map_err(|e| PasswordError::Hashing(e.to_string()))?;
@@ -92,9 +112,27 @@ mod tests {
         let hasher = PasswordHasher::new(2).unwrap();
         let password = Password::parse("correct horse battery staple").unwrap();
         let hash = hasher.hash(&password).await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(hasher.verify("correct horse battery staple", Some(&hash)).await.unwrap());
-        assert!(!hasher.verify("wrong horse battery staple", Some(&hash)).await.unwrap());
-        assert!(!hasher.verify("terrane-dummy-password-for-timing", None).await.unwrap());
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            hasher
+                .verify("correct horse battery staple", Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("wrong horse battery staple", Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("terrane-dummy-password-for-timing", None)
+                .await
+                .unwrap()
+        );
     }
 }

@@ -54,6 +54,11 @@ mod tests {
         assert_eq!(a.secret.len(), 6 + 43);
         assert_eq!(a.hash, hash_token(&a.secret));
         assert_eq!(a.hash.len(), 64);
-        assert!(issue_token(TokenKind::ApiKey).unwrap().secret.starts_with("trn_k_"));
+        assert!(
+            issue_token(TokenKind::ApiKey)
+                .unwrap()
+                .secret
+                .starts_with("trn_k_")
+        );
     }
 }

@@ -32,10 +32,24 @@ impl TryFrom<AuditEventFilter> for AuditFilter {
     type Error = ApiError;
     fn try_from(f: AuditEventFilter) -> Result<Self, ApiError> {
         Ok(AuditFilter {
-            entity_id: f.entity_id.as_ref().map(decode).transpose()?.map(|(_, id)| id),
+            entity_id: f
+                .entity_id
+                .as_ref()
+                .map(decode)
+                .transpose()?
+                .map(|(_, id)| id),
             entity_type: f.entity_type,
-            actor_id: f.actor_id.as_ref().map(decode).transpose()?.map(|(_, id)| id),
-            realignment_id: f.realignment_id.as_ref().map(|id| decode_as(id, NodeKind::Realignment)).transpose()?,
+            actor_id: f
+                .actor_id
+                .as_ref()
+                .map(decode)
+                .transpose()?
+                .map(|(_, id)| id),
+            realignment_id: f
+                .realignment_id
+                .as_ref()
+                .map(|id| decode_as(id, NodeKind::Realignment))
+                .transpose()?,
             from: f.from,
             to: f.to,
         })
@@ -60,14 +74,27 @@ impl AuditQuery {
         let page = page_request(first, after, |k| k.parse::<i64>().ok())?;
         let had_cursor = page.after.is_some();
         let filter = AuditFilter::try_from(filter.unwrap_or_default())?;
-        let rows = RequestContext::of(ctx)?.scope()?.audit_events(&filter, page).await.map_err(ApiError::from)?;
-        Ok(connection(rows, had_cursor, |e| e.seq.to_string(), AuditEvent))
+        let rows = RequestContext::of(ctx)?
+            .scope()?
+            .audit_events(&filter, page)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(connection(
+            rows,
+            had_cursor,
+            |e| e.seq.to_string(),
+            AuditEvent,
+        ))
     }
 
     /// Recomputes the whole hash chain and reports the first event that does not fit.
     #[graphql(guard = "RoleGuard::new(Permission::ReadAudit)")]
     async fn audit_integrity(&self, ctx: &Context<'_>) -> Result<AuditIntegrity> {
-        let report = RequestContext::of(ctx)?.scope()?.audit_integrity().await.map_err(ApiError::from)?;
+        let report = RequestContext::of(ctx)?
+            .scope()?
+            .audit_integrity()
+            .await
+            .map_err(ApiError::from)?;
         Ok(report.into())
     }
 }

@@ -32,14 +32,23 @@ impl RequestContext {
     pub fn new(store: Store, principal: Option<Principal>, request_id: String) -> Self {
         let loaders = principal.map(|p| Loaders {
             records: DataLoader::new(RecordLoader::new(store.clone(), p.tenant_id), tokio::spawn),
-            children: DataLoader::new(ChildrenLoader::new(store.clone(), p.tenant_id), tokio::spawn),
+            children: DataLoader::new(
+                ChildrenLoader::new(store.clone(), p.tenant_id),
+                tokio::spawn,
+            ),
         });
-        Self { store, principal, request_id, loaders }
+        Self {
+            store,
+            principal,
+            request_id,
+            loaders,
+        }
     }
 
     /// The context of the request a resolver runs in.
     pub fn of<'a>(ctx: &Context<'a>) -> Result<&'a RequestContext, ApiError> {
-        ctx.data::<RequestContext>().map_err(|_| ApiError::internal("request context missing"))
+        ctx.data::<RequestContext>()
+            .map_err(|_| ApiError::internal("request context missing"))
     }
 
     /// The whole store, for the few operations that precede authentication.
@@ -59,7 +68,10 @@ impl RequestContext {
 
     /// Who is writing, for the audit log.
     pub fn write_context(&self) -> Result<WriteContext, ApiError> {
-        Ok(WriteContext { actor: self.principal()?.actor, request_id: Some(self.request_id.clone()) })
+        Ok(WriteContext {
+            actor: self.principal()?.actor,
+            request_id: Some(self.request_id.clone()),
+        })
     }
 
     /// The tenant-scoped loaders.

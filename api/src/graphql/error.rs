@@ -105,7 +105,11 @@ pub struct UserError {
 impl UserError {
     /// A user error on `input.<field>`.
     pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
-        Self { field: Some(vec!["input".to_owned(), field.to_owned()]), message: message.into(), code: code.to_owned() }
+        Self {
+            field: Some(vec!["input".to_owned(), field.to_owned()]),
+            message: message.into(),
+            code: code.to_owned(),
+        }
     }
 
     /// A validation failure of one input field.
@@ -118,7 +122,11 @@ impl From<Problem> for UserError {
     fn from(p: Problem) -> Self {
         let mut field = vec!["input".to_owned()];
         field.extend(p.field);
-        Self { field: Some(field), message: p.message, code: p.code.as_str().to_owned() }
+        Self {
+            field: Some(field),
+            message: p.message,
+            code: p.code.as_str().to_owned(),
+        }
     }
 }
 

@@ -55,7 +55,11 @@ pub struct AuthPayload {
 
 impl AuthPayload {
     fn refused(errors: Vec<UserError>) -> Self {
-        Self { token: None, viewer: None, user_errors: errors }
+        Self {
+            token: None,
+            viewer: None,
+            user_errors: errors,
+        }
     }
 }
 
@@ -119,13 +123,24 @@ pub struct RevokeApiKeyPayload {
     pub user_errors: Vec<UserError>,
 }
 
-fn collect<T, E: std::fmt::Display>(errors: &mut Vec<UserError>, field: &str, parsed: Result<T, E>) -> Option<T> {
-    parsed.map_err(|e| errors.push(UserError::invalid(field, e))).ok()
+fn collect<T, E: std::fmt::Display>(
+    errors: &mut Vec<UserError>,
+    field: &str,
+    parsed: Result<T, E>,
+) -> Option<T> {
+    parsed
+        .map_err(|e| errors.push(UserError::invalid(field, e)))
+        .ok()
 }
 
 fn new_session(user_id: UserId, ttl: Duration) -> Result<(NewSession, String), ApiError> {
     let token = issue_token(TokenKind::Session).map_err(ApiError::internal)?;
-    let session = NewSession { id: SessionId::new(), user_id, token_hash: token.hash, expires_at: Utc::now() + ttl };
+    let session = NewSession {
+        id: SessionId::new(),
+        user_id,
+        token_hash: token.hash,
+        expires_at: Utc::now() + ttl,
+    };
     Ok((session, token.secret))
 }
 
@@ -138,27 +153,62 @@ impl IdentityQuery {
     /// The logged-in user; null when anonymous or authenticated by API key.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let request = RequestContext::of(ctx)?;
-        let Some(principal) = request.principal else { return Ok(None) };
-        let Some(user_id) = principal.actor.id.filter(|_| principal.session_id.is_some()) else { return Ok(None) };
-        let user = request.scope()?.user(UserId::from_uuid(user_id)).await.map_err(ApiError::from)?;
+        let Some(principal) = request.principal else {
+            return Ok(None);
+        };
+        let Some(user_id) = principal
+            .actor
+            .id
+            .filter(|_| principal.session_id.is_some())
+        else {
+            return Ok(None);
+        };
+        let user = request
+            .scope()?
+            .user(UserId::from_uuid(user_id))
+            .await
+            .map_err(ApiError::from)?;
         Ok(user.map(User::from))
     }
 
     /// The tenant's users, oldest first.
     #[graphql(guard = "RoleGuard::new(Permission::ReadAudit)")]
-    async fn users(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<User>> {
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<User>> {
         let page = page_request(first, after, |k| k.parse::<UserId>().ok())?;
         let had_cursor = page.after.is_some();
-        let rows = RequestContext::of(ctx)?.scope()?.users(page).await.map_err(ApiError::from)?;
-        Ok(connection(rows, had_cursor, |u| u.id.to_string(), User::from))
+        let rows = RequestContext::of(ctx)?
+            .scope()?
+            .users(page)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(connection(
+            rows,
+            had_cursor,
+            |u| u.id.to_string(),
+            User::from,
+        ))
     }
 
     /// The tenant's API keys, oldest first (secrets are never shown again).
     #[graphql(guard = "RoleGuard::new(Permission::ReadAudit)")]
-    async fn api_keys(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<ApiKey>> {
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<ApiKey>> {
         let page = page_request(first, after, |k| k.parse::<ApiKeyId>().ok())?;
         let had_cursor = page.after.is_some();
-        let rows = RequestContext::of(ctx)?.scope()?.api_keys(page).await.map_err(ApiError::from)?;
+        let rows = RequestContext::of(ctx)?
+            .scope()?
+            .api_keys(page)
+            .await
+            .map_err(ApiError::from)?;
         Ok(connection(rows, had_cursor, |k| k.id.to_string(), ApiKey))
     }
 }
@@ -173,21 +223,56 @@ impl IdentityMutation {
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
         let request = RequestContext::of(ctx)?;
         let mut errors = Vec::new();
-        let name = collect(&mut errors, "tenantName", TenantName::parse(&input.tenant_name));
-        let slug = collect(&mut errors, "tenantSlug", TenantSlug::parse(&input.tenant_slug));
+        let name = collect(
+            &mut errors,
+            "tenantName",
+            TenantName::parse(&input.tenant_name),
+        );
+        let slug = collect(
+            &mut errors,
+            "tenantSlug",
+            TenantSlug::parse(&input.tenant_slug),
+        );
         let email = collect(&mut errors, "email", Email::parse(&input.email));
         let password = collect(&mut errors, "password", Password::parse(&input.password));
-        let display_name = collect(&mut errors, "displayName", DisplayName::parse(&input.display_name));
-        let (Some(name), Some(slug), Some(email), Some(password), Some(display_name)) = (name, slug, email, password, display_name) else {
+        let display_name = collect(
+            &mut errors,
+            "displayName",
+            DisplayName::parse(&input.display_name),
+        );
+        let (Some(name), Some(slug), Some(email), Some(password), Some(display_name)) =
+            (name, slug, email, password, display_name)
+        else {
             return Ok(AuthPayload::refused(errors));
         };
         let hasher = ctx.data::<PasswordHasher>()?;
         let password_hash = hasher.hash(&password).await.map_err(ApiError::internal)?;
-        let admin = NewUser { id: UserId::new(), email, display_name, role: terrane_domain::identity::Role::Admin, password_hash };
+        let admin = NewUser {
+            id: UserId::new(),
+            email,
+            display_name,
+            role: terrane_domain::identity::Role::Admin,
+            password_hash,
+        };
         let (session, token) = new_session(admin.id, ctx.data::<SessionTtl>()?.0)?;
-        let sign_up = SignUp { tenant_id: TenantId::new(), slug, name, admin, session };
-        match request.store().sign_up(&sign_up, Some(request.request_id.clone())).await.map_err(ApiError::from)? {
-            Ok((tenant, user)) => Ok(AuthPayload { token: Some(token), viewer: Some(User(user, Some(tenant))), user_errors: vec![] }),
+        let sign_up = SignUp {
+            tenant_id: TenantId::new(),
+            slug,
+            name,
+            admin,
+            session,
+        };
+        match request
+            .store()
+            .sign_up(&sign_up, Some(request.request_id.clone()))
+            .await
+            .map_err(ApiError::from)?
+        {
+            Ok((tenant, user)) => Ok(AuthPayload {
+                token: Some(token),
+                viewer: Some(User(user, Some(tenant))),
+                user_errors: vec![],
+            }),
             Err(SignUpRefusal::SlugTaken) => Ok(AuthPayload::refused(vec![UserError::new(
                 "tenantSlug",
                 "SLUG_TAKEN",
@@ -201,12 +286,22 @@ impl IdentityMutation {
     async fn log_in(&self, ctx: &Context<'_>, input: LogInInput) -> Result<AuthPayload> {
         let request = RequestContext::of(ctx)?;
         let hasher = ctx.data::<PasswordHasher>()?;
-        let login = match (TenantSlug::parse(&input.tenant_slug), Email::parse(&input.email)) {
-            (Ok(slug), Ok(email)) => request.store().find_login(&slug, &email).await.map_err(ApiError::from)?,
+        let login = match (
+            TenantSlug::parse(&input.tenant_slug),
+            Email::parse(&input.email),
+        ) {
+            (Ok(slug), Ok(email)) => request
+                .store()
+                .find_login(&slug, &email)
+                .await
+                .map_err(ApiError::from)?,
             _ => None,
         };
         let matched = hasher
-            .verify(&input.password, login.as_ref().map(|l| l.password_hash.as_str()))
+            .verify(
+                &input.password,
+                login.as_ref().map(|l| l.password_hash.as_str()),
+            )
             .await
             .map_err(ApiError::internal)?;
         let Some(login) = login.filter(|_| matched) else {
@@ -218,45 +313,96 @@ impl IdentityMutation {
         };
         let scope = request.store().tenant(login.tenant_id);
         let (session, token) = new_session(login.user_id, ctx.data::<SessionTtl>()?.0)?;
-        scope.create_session(&session).await.map_err(ApiError::from)?;
+        scope
+            .create_session(&session)
+            .await
+            .map_err(ApiError::from)?;
         let user = scope.user(login.user_id).await.map_err(ApiError::from)?;
         let tenant = scope.tenant().await.map_err(ApiError::from)?;
-        Ok(AuthPayload { token: Some(token), viewer: user.map(|u| User(u, Some(tenant))), user_errors: vec![] })
+        Ok(AuthPayload {
+            token: Some(token),
+            viewer: user.map(|u| User(u, Some(tenant))),
+            user_errors: vec![],
+        })
     }
 
     /// End the current session. False when the request was not made with a session token.
     async fn log_out(&self, ctx: &Context<'_>) -> Result<bool> {
         let request = RequestContext::of(ctx)?;
         let principal = request.principal()?;
-        let Some(session_id) = principal.session_id else { return Ok(false) };
-        Ok(request.scope()?.revoke_session(session_id).await.map_err(ApiError::from)?)
+        let Some(session_id) = principal.session_id else {
+            return Ok(false);
+        };
+        Ok(request
+            .scope()?
+            .revoke_session(session_id)
+            .await
+            .map_err(ApiError::from)?)
     }
 
     /// Create a user in your tenant (ADMIN).
     #[graphql(guard = "RoleGuard::new(Permission::ManageIdentity)")]
-    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<CreateUserPayload> {
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> Result<CreateUserPayload> {
         let request = RequestContext::of(ctx)?;
         let mut errors = Vec::new();
         let email = collect(&mut errors, "email", Email::parse(&input.email));
         let password = collect(&mut errors, "password", Password::parse(&input.password));
-        let display_name = collect(&mut errors, "displayName", DisplayName::parse(&input.display_name));
-        let (Some(email), Some(password), Some(display_name)) = (email, password, display_name) else {
-            return Ok(CreateUserPayload { user: None, user_errors: errors });
+        let display_name = collect(
+            &mut errors,
+            "displayName",
+            DisplayName::parse(&input.display_name),
+        );
+        let (Some(email), Some(password), Some(display_name)) = (email, password, display_name)
+        else {
+            return Ok(CreateUserPayload {
+                user: None,
+                user_errors: errors,
+            });
         };
-        let password_hash = ctx.data::<PasswordHasher>()?.hash(&password).await.map_err(ApiError::internal)?;
-        let user = NewUser { id: UserId::new(), email, display_name, role: input.role.into(), password_hash };
-        match request.scope()?.create_user(&user, &request.write_context()?).await.map_err(ApiError::from)? {
-            Some(user) => Ok(CreateUserPayload { user: Some(User::from(user)), user_errors: vec![] }),
+        let password_hash = ctx
+            .data::<PasswordHasher>()?
+            .hash(&password)
+            .await
+            .map_err(ApiError::internal)?;
+        let user = NewUser {
+            id: UserId::new(),
+            email,
+            display_name,
+            role: input.role.into(),
+            password_hash,
+        };
+        match request
+            .scope()?
+            .create_user(&user, &request.write_context()?)
+            .await
+            .map_err(ApiError::from)?
+        {
+            Some(user) => Ok(CreateUserPayload {
+                user: Some(User::from(user)),
+                user_errors: vec![],
+            }),
             None => Ok(CreateUserPayload {
                 user: None,
-                user_errors: vec![UserError::new("email", "EMAIL_TAKEN", "a user with this e-mail exists in your tenant")],
+                user_errors: vec![UserError::new(
+                    "email",
+                    "EMAIL_TAKEN",
+                    "a user with this e-mail exists in your tenant",
+                )],
             }),
         }
     }
 
     /// Create an API key (ADMIN). The secret is in this response only.
     #[graphql(guard = "RoleGuard::new(Permission::ManageIdentity)")]
-    async fn create_api_key(&self, ctx: &Context<'_>, input: CreateApiKeyInput) -> Result<CreateApiKeyPayload> {
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> Result<CreateApiKeyPayload> {
         let request = RequestContext::of(ctx)?;
         let principal = request.principal()?;
         let mut errors = Vec::new();
@@ -268,11 +414,19 @@ impl IdentityMutation {
             errors.push(UserError::invalid("expiresAt", "must be in the future"));
         }
         // Keys are owned by a person, so a key cannot mint keys.
-        let Some(created_by) = principal.actor.id.filter(|_| principal.session_id.is_some()) else {
+        let Some(created_by) = principal
+            .actor
+            .id
+            .filter(|_| principal.session_id.is_some())
+        else {
             return Err(ApiError::Forbidden.into());
         };
         if !errors.is_empty() {
-            return Ok(CreateApiKeyPayload { secret: None, api_key: None, user_errors: errors });
+            return Ok(CreateApiKeyPayload {
+                secret: None,
+                api_key: None,
+                user_errors: errors,
+            });
         }
         let token = issue_token(TokenKind::ApiKey).map_err(ApiError::internal)?;
         let key = NewApiKey {
@@ -283,17 +437,36 @@ impl IdentityMutation {
             created_by: UserId::from_uuid(created_by),
             expires_at: input.expires_at,
         };
-        let record = request.scope()?.create_api_key(&key, &request.write_context()?).await.map_err(ApiError::from)?;
-        Ok(CreateApiKeyPayload { secret: Some(token.secret), api_key: Some(ApiKey(record)), user_errors: vec![] })
+        let record = request
+            .scope()?
+            .create_api_key(&key, &request.write_context()?)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(CreateApiKeyPayload {
+            secret: Some(token.secret),
+            api_key: Some(ApiKey(record)),
+            user_errors: vec![],
+        })
     }
 
     /// Revoke an API key (ADMIN). It stops working at once.
     #[graphql(guard = "RoleGuard::new(Permission::ManageIdentity)")]
-    async fn revoke_api_key(&self, ctx: &Context<'_>, input: RevokeApiKeyInput) -> Result<RevokeApiKeyPayload> {
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeApiKeyInput,
+    ) -> Result<RevokeApiKeyPayload> {
         let request = RequestContext::of(ctx)?;
         let id: ApiKeyId = decode_as(&input.id, NodeKind::ApiKey)?;
-        let revoked = request.scope()?.revoke_api_key(id, &request.write_context()?).await.map_err(ApiError::from)?;
+        let revoked = request
+            .scope()?
+            .revoke_api_key(id, &request.write_context()?)
+            .await
+            .map_err(ApiError::from)?;
         let key = revoked.ok_or(ApiError::NotFound("API key"))?;
-        Ok(RevokeApiKeyPayload { api_key: Some(ApiKey(key)), user_errors: vec![] })
+        Ok(RevokeApiKeyPayload {
+            api_key: Some(ApiKey(key)),
+            user_errors: vec![],
+        })
     }
 }

@@ -61,7 +61,9 @@ pub fn encode(kind: NodeKind, id: impl Into<Uuid>) -> ID {
 /// Decodes any global id.
 pub fn decode(id: &ID) -> Result<(NodeKind, Uuid), ApiError> {
     let bad = || ApiError::BadUserInput(format!("'{}' is not a valid id", id.as_str()));
-    let bytes = URL_SAFE_NO_PAD.decode(id.as_str().as_bytes()).map_err(|_| bad())?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(id.as_str().as_bytes())
+        .map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let (kind, uuid) = text.split_once(':').ok_or_else(bad)?;
     let kind = NodeKind::from_name(kind).ok_or_else(bad)?;
@@ -73,7 +75,11 @@ pub fn decode(id: &ID) -> Result<(NodeKind, Uuid), ApiError> {
 pub fn decode_as<T: From<Uuid>>(id: &ID, kind: NodeKind) -> Result<T, ApiError> {
     match decode(id)? {
         (k, uuid) if k == kind => Ok(T::from(uuid)),
-        (k, _) => Err(ApiError::BadUserInput(format!("expected a {} id, got a {} id", kind.name(), k.name()))),
+        (k, _) => Err(ApiError::BadUserInput(format!(
+            "expected a {} id, got a {} id",
+            kind.name(),
+            k.name()
+        ))),
     }
 }
 

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use terrane_domain::ids::{ApiKeyId, RealignmentId, TenantId, TerritoryId, UserId};
-use terrane_persistence::{ApiKeyRecord, RealignmentRecord, Store, StoreError, TerritoryRecord, UserRecord};
+use terrane_persistence::{
+    ApiKeyRecord, RealignmentRecord, Store, StoreError, TerritoryRecord, UserRecord,
+};
 
 /// Loads records of one tenant by id.
 pub struct RecordLoader {
@@ -25,8 +27,15 @@ impl Loader<TerritoryId> for RecordLoader {
     type Value = TerritoryRecord;
     type Error = Arc<StoreError>;
 
-    async fn load(&self, keys: &[TerritoryId]) -> Result<HashMap<TerritoryId, Self::Value>, Self::Error> {
-        let rows = self.store.tenant(self.tenant_id).territories_by_ids(keys).await?;
+    async fn load(
+        &self,
+        keys: &[TerritoryId],
+    ) -> Result<HashMap<TerritoryId, Self::Value>, Self::Error> {
+        let rows = self
+            .store
+            .tenant(self.tenant_id)
+            .territories_by_ids(keys)
+            .await?;
         Ok(rows.into_iter().map(|r| (r.territory.id, r)).collect())
     }
 }
@@ -46,7 +55,11 @@ impl Loader<ApiKeyId> for RecordLoader {
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[ApiKeyId]) -> Result<HashMap<ApiKeyId, Self::Value>, Self::Error> {
-        let rows = self.store.tenant(self.tenant_id).api_keys_by_ids(keys).await?;
+        let rows = self
+            .store
+            .tenant(self.tenant_id)
+            .api_keys_by_ids(keys)
+            .await?;
         Ok(rows.into_iter().map(|r| (r.id, r)).collect())
     }
 }
@@ -55,8 +68,15 @@ impl Loader<RealignmentId> for RecordLoader {
     type Value = RealignmentRecord;
     type Error = Arc<StoreError>;
 
-    async fn load(&self, keys: &[RealignmentId]) -> Result<HashMap<RealignmentId, Self::Value>, Self::Error> {
-        let rows = self.store.tenant(self.tenant_id).realignments_by_ids(keys).await?;
+    async fn load(
+        &self,
+        keys: &[RealignmentId],
+    ) -> Result<HashMap<RealignmentId, Self::Value>, Self::Error> {
+        let rows = self
+            .store
+            .tenant(self.tenant_id)
+            .realignments_by_ids(keys)
+            .await?;
         Ok(rows.into_iter().map(|r| (r.id, r)).collect())
     }
 }
@@ -78,9 +98,13 @@ impl Loader<TerritoryId> for ChildrenLoader {
     type Value = Vec<TerritoryRecord>;
     type Error = Arc<StoreError>;
 
-    async fn load(&self, keys: &[TerritoryId]) -> Result<HashMap<TerritoryId, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[TerritoryId],
+    ) -> Result<HashMap<TerritoryId, Self::Value>, Self::Error> {
         let rows = self.store.tenant(self.tenant_id).children_of(keys).await?;
-        let mut by_parent: HashMap<TerritoryId, Vec<TerritoryRecord>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut by_parent: HashMap<TerritoryId, Vec<TerritoryRecord>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in rows {
             if let Some(parent) = row.territory.parent_id {
                 by_parent.entry(parent).or_default().push(row);

@@ -23,7 +23,12 @@ use crate::auth::PasswordHasher;
 
 /// All queries.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(identity::IdentityQuery, territories::TerritoryQuery, audit::AuditQuery, node::NodeQuery);
+pub struct QueryRoot(
+    identity::IdentityQuery,
+    territories::TerritoryQuery,
+    audit::AuditQuery,
+    node::NodeQuery,
+);
 
 /// All mutations.
 #[derive(MergedObject, Default)]
@@ -43,18 +48,25 @@ pub struct SchemaOptions {
 
 impl Default for SchemaOptions {
     fn default() -> Self {
-        Self { production: false, session_ttl: Duration::hours(12) }
+        Self {
+            production: false,
+            session_ttl: Duration::hours(12),
+        }
     }
 }
 
 /// Builds the schema. `hasher` is shared by every request.
 pub fn build_schema(options: &SchemaOptions, hasher: PasswordHasher) -> TerraneSchema {
-    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .data(hasher)
-        .data(SessionTtl(options.session_ttl))
-        .limit_depth(12)
-        .limit_complexity(5_000)
-        .register_output_type::<types::Node>();
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(hasher)
+    .data(SessionTtl(options.session_ttl))
+    .limit_depth(12)
+    .limit_complexity(5_000)
+    .register_output_type::<types::Node>();
     if options.production {
         builder = builder.disable_introspection().disable_suggestions();
     }
@@ -63,8 +75,12 @@ pub fn build_schema(options: &SchemaOptions, hasher: PasswordHasher) -> TerraneS
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .register_output_type::<types::Node>()
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .register_output_type::<types::Node>()
+    .finish()
+    .sdl()
 }

@@ -30,15 +30,31 @@ impl NodeQuery {
                 let tenant = scope.tenant().await.map_err(ApiError::from)?;
                 (tenant.id.as_uuid() == uuid).then(|| Node::Tenant(Tenant(tenant)))
             }
-            NodeKind::Territory => loaders.records.load_one(TerritoryId::from_uuid(uuid)).await?.map(|t| Node::Territory(Territory(t))),
-            NodeKind::Realignment => loaders.records.load_one(RealignmentId::from_uuid(uuid)).await?.map(|r| Node::Realignment(Realignment(r))),
-            NodeKind::User if may_audit || principal.actor.id == Some(uuid) => {
-                loaders.records.load_one(UserId::from_uuid(uuid)).await?.map(|u| Node::User(User::from(u)))
-            }
-            NodeKind::ApiKey if may_audit => loaders.records.load_one(ApiKeyId::from_uuid(uuid)).await?.map(|k| Node::ApiKey(ApiKey(k))),
-            NodeKind::AuditEvent if may_audit => {
-                scope.audit_event(AuditEventId::from_uuid(uuid)).await.map_err(ApiError::from)?.map(|e| Node::AuditEvent(AuditEvent(e)))
-            }
+            NodeKind::Territory => loaders
+                .records
+                .load_one(TerritoryId::from_uuid(uuid))
+                .await?
+                .map(|t| Node::Territory(Territory(t))),
+            NodeKind::Realignment => loaders
+                .records
+                .load_one(RealignmentId::from_uuid(uuid))
+                .await?
+                .map(|r| Node::Realignment(Realignment(r))),
+            NodeKind::User if may_audit || principal.actor.id == Some(uuid) => loaders
+                .records
+                .load_one(UserId::from_uuid(uuid))
+                .await?
+                .map(|u| Node::User(User::from(u))),
+            NodeKind::ApiKey if may_audit => loaders
+                .records
+                .load_one(ApiKeyId::from_uuid(uuid))
+                .await?
+                .map(|k| Node::ApiKey(ApiKey(k))),
+            NodeKind::AuditEvent if may_audit => scope
+                .audit_event(AuditEventId::from_uuid(uuid))
+                .await
+                .map_err(ApiError::from)?
+                .map(|e| Node::AuditEvent(AuditEvent(e))),
             NodeKind::User | NodeKind::ApiKey | NodeKind::AuditEvent => None,
         };
         Ok(node)

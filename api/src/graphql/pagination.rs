@@ -1,8 +1,8 @@
 //! Relay connections over the store's keyset pages: `first` within 1..=100, opaque cursors.
 
+use async_graphql::OutputType;
 use async_graphql::SimpleObject;
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::OutputType;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use terrane_persistence::{Page, PageRequest};
@@ -25,10 +25,16 @@ pub struct ConnectionFields {
 pub type Conn<N> = Connection<String, N, ConnectionFields, EmptyFields>;
 
 /// Validates `first`/`after` and decodes the cursor with `parse`.
-pub fn page_request<K>(first: Option<i32>, after: Option<String>, parse: impl Fn(&str) -> Option<K>) -> Result<PageRequest<K>, ApiError> {
+pub fn page_request<K>(
+    first: Option<i32>,
+    after: Option<String>,
+    parse: impl Fn(&str) -> Option<K>,
+) -> Result<PageRequest<K>, ApiError> {
     let first = first.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&first) {
-        return Err(ApiError::BadUserInput(format!("first must be between 1 and {MAX_PAGE}, got {first}")));
+        return Err(ApiError::BadUserInput(format!(
+            "first must be between 1 and {MAX_PAGE}, got {first}"
+        )));
     }
     let after = after
         .map(|cursor| {
@@ -40,7 +46,10 @@ pub fn page_request<K>(first: Option<i32>, after: Option<String>, parse: impl Fn
                 .ok_or_else(|| ApiError::BadUserInput(format!("'{cursor}' is not a valid cursor")))
         })
         .transpose()?;
-    Ok(PageRequest { first: u64::try_from(first).unwrap_or(1), after })
+    Ok(PageRequest {
+        first: u64::try_from(first).unwrap_or(1),
+        after,
+    })
 }
 
 /// Encodes a cursor from a row's key.
@@ -49,9 +58,24 @@ pub fn cursor(key: impl std::fmt::Display) -> String {
 }
 
 /// Turns a store page into a connection.
-pub fn connection<T, N: OutputType>(page: Page<T>, had_cursor: bool, key: impl Fn(&T) -> String, node: impl Fn(T) -> N) -> Conn<N> {
-    let mut conn = Connection::with_additional_fields(had_cursor, page.has_next_page, ConnectionFields { total_count: page.total_count });
-    conn.edges.extend(page.items.into_iter().map(|item| Edge::new(cursor(key(&item)), node(item))));
+pub fn connection<T, N: OutputType>(
+    page: Page<T>,
+    had_cursor: bool,
+    key: impl Fn(&T) -> String,
+    node: impl Fn(T) -> N,
+) -> Conn<N> {
+    let mut conn = Connection::with_additional_fields(
+        had_cursor,
+        page.has_next_page,
+        ConnectionFields {
+            total_count: page.total_count,
+        },
+    );
+    conn.edges.extend(
+        page.items
+            .into_iter()
+            .map(|item| Edge::new(cursor(key(&item)), node(item))),
+    );
     conn
 }
 

@@ -4,7 +4,9 @@
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result, SimpleObject};
 use terrane_domain::identity::Permission;
 use terrane_domain::ids::{RealignmentId, TerritoryId};
-use terrane_domain::realignment::{Change, CreateTerritory, DeleteTerritory, MoveTerritory, ProblemCode, UpdateTerritory};
+use terrane_domain::realignment::{
+    Change, CreateTerritory, DeleteTerritory, MoveTerritory, ProblemCode, UpdateTerritory,
+};
 use terrane_domain::territory::{Boundary, TerritoryCode, TerritoryName};
 use terrane_persistence::{RealignmentRequest, TerritoryFilter};
 
@@ -96,16 +98,27 @@ pub struct DeleteTerritoryPayload {
 }
 
 fn parse_reason(reason: Option<String>, errors: &mut Vec<UserError>) -> Option<String> {
-    let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty())?;
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty())?;
     if reason.chars().count() > MAX_REASON_CHARS {
-        errors.push(UserError::invalid("reason", format!("must be at most {MAX_REASON_CHARS} characters")));
+        errors.push(UserError::invalid(
+            "reason",
+            format!("must be at most {MAX_REASON_CHARS} characters"),
+        ));
     }
     Some(reason)
 }
 
 fn parse_boundary(value: &serde_json::Value, errors: &mut Vec<UserError>) -> Option<Boundary> {
     Boundary::from_geojson(value)
-        .map_err(|e| errors.push(UserError::new("boundary", "INVALID_BOUNDARY", e.to_string())))
+        .map_err(|e| {
+            errors.push(UserError::new(
+                "boundary",
+                "INVALID_BOUNDARY",
+                e.to_string(),
+            ))
+        })
         .ok()
 }
 
@@ -120,14 +133,27 @@ impl CreateTerritoryInput {
     fn into_change(self) -> Result<Parsed, ApiError> {
         let parent_id = parse_optional_id(self.parent_id.as_ref())?;
         let mut errors = Vec::new();
-        let name = TerritoryName::parse(&self.name).map_err(|e| errors.push(UserError::invalid("name", e))).ok();
-        let code = TerritoryCode::parse(&self.code).map_err(|e| errors.push(UserError::invalid("code", e))).ok();
-        let boundary = self.boundary.as_ref().map(|b| parse_boundary(&b.0, &mut errors));
+        let name = TerritoryName::parse(&self.name)
+            .map_err(|e| errors.push(UserError::invalid("name", e)))
+            .ok();
+        let code = TerritoryCode::parse(&self.code)
+            .map_err(|e| errors.push(UserError::invalid("code", e)))
+            .ok();
+        let boundary = self
+            .boundary
+            .as_ref()
+            .map(|b| parse_boundary(&b.0, &mut errors));
         let reason = parse_reason(self.reason, &mut errors);
         Ok(match (name, code, boundary) {
             (Some(name), Some(code), boundary) if errors.is_empty() => {
                 let title = format!("Create territory {code}");
-                let change = CreateTerritory { id: TerritoryId::new(), name, code, parent_id, boundary: boundary.flatten() };
+                let change = CreateTerritory {
+                    id: TerritoryId::new(),
+                    name,
+                    code,
+                    parent_id,
+                    boundary: boundary.flatten(),
+                };
                 Ok((Change::CreateTerritory(change), reason, title))
             }
             _ => Err(errors),
@@ -139,8 +165,16 @@ impl UpdateTerritoryInput {
     fn into_change(self) -> Result<Parsed, ApiError> {
         let id: TerritoryId = decode_as(&self.id, NodeKind::Territory)?;
         let mut errors = Vec::new();
-        let name = self.name.map(|n| TerritoryName::parse(&n).map_err(|e| errors.push(UserError::invalid("name", e))).ok());
-        let code = self.code.map(|c| TerritoryCode::parse(&c).map_err(|e| errors.push(UserError::invalid("code", e))).ok());
+        let name = self.name.map(|n| {
+            TerritoryName::parse(&n)
+                .map_err(|e| errors.push(UserError::invalid("name", e)))
+                .ok()
+        });
+        let code = self.code.map(|c| {
+            TerritoryCode::parse(&c)
+                .map_err(|e| errors.push(UserError::invalid("code", e)))
+                .ok()
+        });
         let boundary = match &self.boundary {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
@@ -150,8 +184,18 @@ impl UpdateTerritoryInput {
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
-        let change = UpdateTerritory { id, name: name.flatten(), code: code.flatten(), boundary, expected_version: self.expected_version };
-        Ok(Ok((Change::UpdateTerritory(change), reason, "Update territory".to_owned())))
+        let change = UpdateTerritory {
+            id,
+            name: name.flatten(),
+            code: code.flatten(),
+            boundary,
+            expected_version: self.expected_version,
+        };
+        Ok(Ok((
+            Change::UpdateTerritory(change),
+            reason,
+            "Update territory".to_owned(),
+        )))
     }
 }
 
@@ -164,8 +208,16 @@ impl MoveTerritoryInput {
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
-        let change = MoveTerritory { id, parent_id, expected_version: self.expected_version };
-        Ok(Ok((Change::MoveTerritory(change), reason, "Move territory".to_owned())))
+        let change = MoveTerritory {
+            id,
+            parent_id,
+            expected_version: self.expected_version,
+        };
+        Ok(Ok((
+            Change::MoveTerritory(change),
+            reason,
+            "Move territory".to_owned(),
+        )))
     }
 }
 
@@ -177,8 +229,15 @@ impl DeleteTerritoryInput {
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
-        let change = DeleteTerritory { id, expected_version: self.expected_version };
-        Ok(Ok((Change::DeleteTerritory(change), reason, "Delete territory".to_owned())))
+        let change = DeleteTerritory {
+            id,
+            expected_version: self.expected_version,
+        };
+        Ok(Ok((
+            Change::DeleteTerritory(change),
+            reason,
+            "Delete territory".to_owned(),
+        )))
     }
 }
 
@@ -193,24 +252,52 @@ struct Outcome {
 async fn apply_one(ctx: &Context<'_>, parsed: Parsed) -> Result<Outcome, ApiError> {
     let (change, reason, title) = match parsed {
         Ok(parsed) => parsed,
-        Err(user_errors) => return Ok(Outcome { realignment: None, user_errors }),
+        Err(user_errors) => {
+            return Ok(Outcome {
+                realignment: None,
+                user_errors,
+            });
+        }
     };
     let request = RequestContext::of(ctx)?;
     let scope = request.scope()?;
-    let realignment = RealignmentRequest { title, reason, changes: vec![change] };
-    match scope.apply_realignment(realignment, &request.write_context()?).await? {
-        Ok(applied) => Ok(Outcome { realignment: Some(Realignment(applied.realignment)), user_errors: vec![] }),
-        Err(problems) if problems.iter().any(|p| p.code == ProblemCode::NotFound) => Err(ApiError::NotFound("territory")),
-        Err(problems) => Ok(Outcome { realignment: None, user_errors: problems.into_iter().map(UserError::from).collect() }),
+    let realignment = RealignmentRequest {
+        title,
+        reason,
+        changes: vec![change],
+    };
+    match scope
+        .apply_realignment(realignment, &request.write_context()?)
+        .await?
+    {
+        Ok(applied) => Ok(Outcome {
+            realignment: Some(Realignment(applied.realignment)),
+            user_errors: vec![],
+        }),
+        Err(problems) if problems.iter().any(|p| p.code == ProblemCode::NotFound) => {
+            Err(ApiError::NotFound("territory"))
+        }
+        Err(problems) => Ok(Outcome {
+            realignment: None,
+            user_errors: problems.into_iter().map(UserError::from).collect(),
+        }),
     }
 }
 
 /// The territory's state after a successful change.
-async fn reload(ctx: &Context<'_>, outcome: &Outcome, id: TerritoryId) -> Result<Option<Territory>, ApiError> {
+async fn reload(
+    ctx: &Context<'_>,
+    outcome: &Outcome,
+    id: TerritoryId,
+) -> Result<Option<Territory>, ApiError> {
     if outcome.realignment.is_none() {
         return Ok(None);
     }
-    Ok(RequestContext::of(ctx)?.scope()?.territory(id).await?.map(Territory))
+    Ok(RequestContext::of(ctx)?
+        .scope()?
+        .territory(id)
+        .await?
+        .map(Territory))
 }
 
 /// Territory queries.
@@ -224,7 +311,12 @@ impl TerritoryQuery {
     async fn territory(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Territory>> {
         let id: TerritoryId = decode_as(&id, NodeKind::Territory)?;
         let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders.records.load_one(id).await.map_err(ApiError::from)?.map(Territory))
+        Ok(loaders
+            .records
+            .load_one(id)
+            .await
+            .map_err(ApiError::from)?
+            .map(Territory))
     }
 
     /// Territories in creation order, optionally only the children of `parentId` or those whose
@@ -240,9 +332,21 @@ impl TerritoryQuery {
     ) -> Result<Conn<Territory>> {
         let page = page_request(first, after, |k| k.parse::<TerritoryId>().ok())?;
         let had_cursor = page.after.is_some();
-        let filter = TerritoryFilter { parent_id: parse_optional_id(parent_id.as_ref())?, search };
-        let rows = RequestContext::of(ctx)?.scope()?.territories(&filter, page).await.map_err(ApiError::from)?;
-        Ok(connection(rows, had_cursor, |t| t.territory.id.to_string(), Territory))
+        let filter = TerritoryFilter {
+            parent_id: parse_optional_id(parent_id.as_ref())?,
+            search,
+        };
+        let rows = RequestContext::of(ctx)?
+            .scope()?
+            .territories(&filter, page)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(connection(
+            rows,
+            had_cursor,
+            |t| t.territory.id.to_string(),
+            Territory,
+        ))
     }
 
     /// One realignment; null when it does not exist in your tenant.
@@ -250,7 +354,12 @@ impl TerritoryQuery {
     async fn realignment(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Realignment>> {
         let id: RealignmentId = decode_as(&id, NodeKind::Realignment)?;
         let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders.records.load_one(id).await.map_err(ApiError::from)?.map(Realignment))
+        Ok(loaders
+            .records
+            .load_one(id)
+            .await
+            .map_err(ApiError::from)?
+            .map(Realignment))
     }
 }
 
@@ -262,7 +371,11 @@ pub struct TerritoryMutation;
 impl TerritoryMutation {
     /// Create a territory.
     #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
-    async fn create_territory(&self, ctx: &Context<'_>, input: CreateTerritoryInput) -> Result<TerritoryPayload> {
+    async fn create_territory(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTerritoryInput,
+    ) -> Result<TerritoryPayload> {
         let parsed = input.into_change()?;
         let id = parsed.as_ref().ok().map(|(c, _, _)| c.territory_id());
         let outcome = apply_one(ctx, parsed).await?;
@@ -270,33 +383,64 @@ impl TerritoryMutation {
             Some(id) => reload(ctx, &outcome, id).await?,
             None => None,
         };
-        Ok(TerritoryPayload { territory, realignment: outcome.realignment, user_errors: outcome.user_errors })
+        Ok(TerritoryPayload {
+            territory,
+            realignment: outcome.realignment,
+            user_errors: outcome.user_errors,
+        })
     }
 
     /// Rename, re-code or re-draw a territory.
     #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
-    async fn update_territory(&self, ctx: &Context<'_>, input: UpdateTerritoryInput) -> Result<TerritoryPayload> {
+    async fn update_territory(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateTerritoryInput,
+    ) -> Result<TerritoryPayload> {
         let id: TerritoryId = decode_as(&input.id, NodeKind::Territory)?;
         let outcome = apply_one(ctx, input.into_change()?).await?;
         let territory = reload(ctx, &outcome, id).await?;
-        Ok(TerritoryPayload { territory, realignment: outcome.realignment, user_errors: outcome.user_errors })
+        Ok(TerritoryPayload {
+            territory,
+            realignment: outcome.realignment,
+            user_errors: outcome.user_errors,
+        })
     }
 
     /// Move a territory, with everything under it, under another parent (or to the top).
     #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
-    async fn move_territory(&self, ctx: &Context<'_>, input: MoveTerritoryInput) -> Result<TerritoryPayload> {
+    async fn move_territory(
+        &self,
+        ctx: &Context<'_>,
+        input: MoveTerritoryInput,
+    ) -> Result<TerritoryPayload> {
         let id: TerritoryId = decode_as(&input.id, NodeKind::Territory)?;
         let outcome = apply_one(ctx, input.into_change()?).await?;
         let territory = reload(ctx, &outcome, id).await?;
-        Ok(TerritoryPayload { territory, realignment: outcome.realignment, user_errors: outcome.user_errors })
+        Ok(TerritoryPayload {
+            territory,
+            realignment: outcome.realignment,
+            user_errors: outcome.user_errors,
+        })
     }
 
     /// Delete a territory; refused while it has children.
     #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
-    async fn delete_territory(&self, ctx: &Context<'_>, input: DeleteTerritoryInput) -> Result<DeleteTerritoryPayload> {
+    async fn delete_territory(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteTerritoryInput,
+    ) -> Result<DeleteTerritoryPayload> {
         let id: TerritoryId = decode_as(&input.id, NodeKind::Territory)?;
         let outcome = apply_one(ctx, input.into_change()?).await?;
-        let deleted_territory_id = outcome.realignment.as_ref().map(|_| encode(NodeKind::Territory, id));
-        Ok(DeleteTerritoryPayload { deleted_territory_id, realignment: outcome.realignment, user_errors: outcome.user_errors })
+        let deleted_territory_id = outcome
+            .realignment
+            .as_ref()
+            .map(|_| encode(NodeKind::Territory, id));
+        Ok(DeleteTerritoryPayload {
+            deleted_territory_id,
+            realignment: outcome.realignment,
+            user_errors: outcome.user_errors,
+        })
     }
 }

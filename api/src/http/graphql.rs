@@ -13,20 +13,30 @@ use crate::graphql::{REQUEST_ID, RequestContext};
 /// GraphiQL, pointed at this server.
 #[handler]
 pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("Terrane GraphiQL").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Terrane GraphiQL")
+            .finish(),
+    )
 }
 
 fn bearer(req: &Request) -> Option<&str> {
     let value = req.headers().get("authorization")?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// Every error leaves with a code: those async-graphql raises itself (syntax, validation,
 /// argument coercion) are the client's doing.
 fn ensure_codes(response: &mut Response, request_id: &str) {
     for error in &mut response.errors {
-        let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
+        let extensions = error
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default);
         if extensions.get("code").is_none() {
             extensions.set("code", "BAD_USER_INPUT");
         }
@@ -47,8 +57,16 @@ fn internal_error(request_id: &str) -> Response {
 
 /// Authenticates the bearer token (if any) and runs the operation(s).
 #[handler]
-pub async fn execute(req: &Request, Data(state): Data<&AppState>, batch: GraphQLBatchRequest) -> GraphQLBatchResponse {
-    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+pub async fn execute(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    batch: GraphQLBatchRequest,
+) -> GraphQLBatchResponse {
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
     // An unknown, expired or revoked token makes the request anonymous: public operations
     // (signUp, logIn) still work and everything else answers UNAUTHENTICATED.
     let principal = match bearer(req) {
@@ -63,9 +81,15 @@ pub async fn execute(req: &Request, Data(state): Data<&AppState>, batch: GraphQL
     };
     let mut batch = batch.0;
     for request in batch.iter_mut() {
-        request.data.insert(RequestContext::new(state.store.clone(), principal, request_id.clone()));
+        request.data.insert(RequestContext::new(
+            state.store.clone(),
+            principal,
+            request_id.clone(),
+        ));
     }
-    let mut response = REQUEST_ID.scope(request_id.clone(), state.schema.execute_batch(batch)).await;
+    let mut response = REQUEST_ID
+        .scope(request_id.clone(), state.schema.execute_batch(batch))
+        .await;
     match &mut response {
         BatchResponse::Single(r) => ensure_codes(r, &request_id),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(|r| ensure_codes(r, &request_id)),

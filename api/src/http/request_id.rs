@@ -14,7 +14,9 @@ pub struct RequestId(pub String);
 
 fn acceptable(candidate: &str) -> bool {
     (1..=64).contains(&candidate.len())
-        && candidate.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && candidate
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// The middleware (used with `EndpointExt::around`).
@@ -34,7 +36,11 @@ pub async fn assign<E: Endpoint>(next: E, mut req: Request) -> Result<Response> 
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
         };
-        tracing::info!(status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "served");
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "served"
+        );
         if let Ok(value) = id.parse() {
             response.headers_mut().insert(HEADER, value);
         }

@@ -45,15 +45,29 @@ impl AuditActor {
     }
     /// The user, when a user acted.
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let (DomainActorKind::User, Some(id)) = (self.0.kind, self.0.id) else { return Ok(None) };
+        let (DomainActorKind::User, Some(id)) = (self.0.kind, self.0.id) else {
+            return Ok(None);
+        };
         let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders.records.load_one(UserId::from_uuid(id)).await.map_err(ApiError::from)?.map(User::from))
+        Ok(loaders
+            .records
+            .load_one(UserId::from_uuid(id))
+            .await
+            .map_err(ApiError::from)?
+            .map(User::from))
     }
     /// The API key, when a key acted.
     async fn api_key(&self, ctx: &Context<'_>) -> Result<Option<ApiKey>> {
-        let (DomainActorKind::ApiKey, Some(id)) = (self.0.kind, self.0.id) else { return Ok(None) };
+        let (DomainActorKind::ApiKey, Some(id)) = (self.0.kind, self.0.id) else {
+            return Ok(None);
+        };
         let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders.records.load_one(ApiKeyId::from_uuid(id)).await.map_err(ApiError::from)?.map(ApiKey))
+        Ok(loaders
+            .records
+            .load_one(ApiKeyId::from_uuid(id))
+            .await
+            .map_err(ApiError::from)?
+            .map(ApiKey))
     }
 }
 
@@ -93,9 +107,16 @@ impl AuditEvent {
     }
     /// The realignment it was part of.
     async fn realignment(&self, ctx: &Context<'_>) -> Result<Option<Realignment>> {
-        let Some(id) = self.0.realignment_id else { return Ok(None) };
+        let Some(id) = self.0.realignment_id else {
+            return Ok(None);
+        };
         let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders.records.load_one(id).await.map_err(ApiError::from)?.map(Realignment))
+        Ok(loaders
+            .records
+            .load_one(id)
+            .await
+            .map_err(ApiError::from)?
+            .map(Realignment))
     }
     /// Why, in the actor's words.
     async fn reason(&self) -> Option<&str> {
@@ -138,6 +159,11 @@ pub struct AuditIntegrity {
 
 impl From<domain::ChainReport> for AuditIntegrity {
     fn from(r: domain::ChainReport) -> Self {
-        Self { ok: r.ok, checked_events: r.checked_events, first_bad_seq: r.first_bad_seq, head_hash: r.head_hash }
+        Self {
+            ok: r.ok,
+            checked_events: r.checked_events,
+            first_bad_seq: r.first_bad_seq,
+            head_hash: r.head_hash,
+        }
     }
 }

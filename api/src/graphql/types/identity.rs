@@ -105,7 +105,12 @@ impl User {
             return Ok(Tenant(tenant.clone()));
         }
         let scope = RequestContext::of(ctx)?.scope()?;
-        Ok(Tenant(scope.tenant().await.map_err(crate::graphql::ApiError::from)?))
+        Ok(Tenant(
+            scope
+                .tenant()
+                .await
+                .map_err(crate::graphql::ApiError::from)?,
+        ))
     }
 }
 
@@ -149,7 +154,11 @@ impl ApiKey {
     /// The admin who created it.
     async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let loaders = RequestContext::of(ctx)?.loaders()?;
-        let user = loaders.records.load_one(self.0.created_by).await.map_err(crate::graphql::ApiError::from)?;
+        let user = loaders
+            .records
+            .load_one(self.0.created_by)
+            .await
+            .map_err(crate::graphql::ApiError::from)?;
         Ok(user.map(User::from))
     }
 }

@@ -26,8 +26,14 @@ pub struct BoundingBox {
 pub struct Territory(pub TerritoryRecord);
 
 impl Territory {
-    async fn load_parent(&self, ctx: &Context<'_>, of: &TerritoryRecord) -> Result<Option<TerritoryRecord>, ApiError> {
-        let Some(parent_id) = of.territory.parent_id else { return Ok(None) };
+    async fn load_parent(
+        &self,
+        ctx: &Context<'_>,
+        of: &TerritoryRecord,
+    ) -> Result<Option<TerritoryRecord>, ApiError> {
+        let Some(parent_id) = of.territory.parent_id else {
+            return Ok(None);
+        };
         let loaders = RequestContext::of(ctx)?.loaders()?;
         Ok(loaders.records.load_one(parent_id).await?)
     }
@@ -37,7 +43,10 @@ impl Territory {
         let mut current = self.0.clone();
         while let Some(parent) = self.load_parent(ctx, &current).await? {
             if chain.len() > MAX_DEPTH {
-                return Err(ApiError::internal(format!("territory {} has a cyclic ancestry", self.0.territory.id)));
+                return Err(ApiError::internal(format!(
+                    "territory {} has a cyclic ancestry",
+                    self.0.territory.id
+                )));
             }
             chain.push(parent.clone());
             current = parent;
@@ -66,13 +75,22 @@ impl Territory {
     }
     /// GeoJSON Polygon or MultiPolygon (RFC 7946, `[lon, lat]`), if it has a boundary.
     async fn boundary(&self) -> Option<Json<serde_json::Value>> {
-        self.0.territory.boundary.as_ref().map(|b| Json(b.to_geojson_value()))
+        self.0
+            .territory
+            .boundary
+            .as_ref()
+            .map(|b| Json(b.to_geojson_value()))
     }
     /// The boundary's bounding box.
     async fn bounding_box(&self) -> Option<BoundingBox> {
         self.0.territory.boundary.as_ref().map(|b| {
             let bb = b.bbox();
-            BoundingBox { min_lon: bb.min_lon, min_lat: bb.min_lat, max_lon: bb.max_lon, max_lat: bb.max_lat }
+            BoundingBox {
+                min_lon: bb.min_lon,
+                min_lat: bb.min_lat,
+                max_lon: bb.max_lon,
+                max_lat: bb.max_lat,
+            }
         })
     }
     /// The parent, or null for a root.
@@ -82,12 +100,25 @@ impl Territory {
     /// The direct children, oldest first.
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Territory>> {
         let loaders = RequestContext::of(ctx)?.loaders()?;
-        let children = loaders.children.load_one(self.0.territory.id).await.map_err(ApiError::from)?;
-        Ok(children.unwrap_or_default().into_iter().map(Territory).collect())
+        let children = loaders
+            .children
+            .load_one(self.0.territory.id)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(children
+            .unwrap_or_default()
+            .into_iter()
+            .map(Territory)
+            .collect())
     }
     /// Every territory above this one, nearest first.
     async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Territory>> {
-        Ok(self.load_ancestors(ctx).await?.into_iter().map(Territory).collect())
+        Ok(self
+            .load_ancestors(ctx)
+            .await?
+            .into_iter()
+            .map(Territory)
+            .collect())
     }
     /// How many ancestors it has: 0 for a root.
     async fn depth(&self, ctx: &Context<'_>) -> Result<i32> {
