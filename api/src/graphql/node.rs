@@ -28,7 +28,7 @@ impl NodeQuery {
         let node = match kind {
             NodeKind::Tenant => {
                 let tenant = scope.tenant().await.map_err(ApiError::from)?;
-                (tenant.id.as_uuid() == uuid).then(|| Node::Tenant(Tenant(tenant)))
+                (tenant.id.as_uuid() == uuid).then_some(Node::Tenant(Tenant(tenant)))
             }
             NodeKind::Territory => loaders
                 .records
