@@ -18,6 +18,7 @@ mod realignments;
 mod records;
 mod scope;
 mod territories;
+pub mod testing;
 
 pub use audit::AuditFilter;
 pub use connect::Store;

@@ -4,7 +4,6 @@
 
 use std::net::SocketAddr;
 
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use terrane_api::{Application, Settings};
 
@@ -33,35 +32,12 @@ pub struct Tenant {
     pub admin_email: String,
 }
 
-async fn fresh_database_url() -> String {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => {
-            let admin = Database::connect(&base)
-                .await
-                .expect("connect to TEST_DATABASE_URL");
-            let name = format!("terrane_test_{}", uuid::Uuid::now_v7().simple());
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
-            admin.close().await.ok();
-            let (prefix, _) = base
-                .rsplit_once('/')
-                .expect("TEST_DATABASE_URL names a database");
-            format!("{prefix}/{name}")
-        }
-        _ => {
-            let path =
-                std::env::temp_dir().join(format!("terrane-test-{}.db", uuid::Uuid::now_v7()));
-            format!("sqlite://{}", path.display())
-        }
-    }
-}
-
 impl TestApp {
     /// Starts a server with a fresh database.
     pub async fn spawn() -> Self {
-        let database_url = fresh_database_url().await;
+        let database_url = terrane_persistence::testing::fresh_database_url()
+            .await
+            .expect("fresh database");
         let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
         let mut settings = Settings::new(listen, database_url.clone());
         settings.password_concurrency = 4;
