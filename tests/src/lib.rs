@@ -2,6 +2,8 @@
 //! (SQLite by default, PostgreSQL when `TEST_DATABASE_URL` is set) and talk GraphQL over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a panic is a failed test
 
+pub mod territory_ops;
+
 use std::net::SocketAddr;
 
 use serde_json::{Value, json};

@@ -1,127 +1,24 @@
 //! Sign-up, log-in and log-out, the viewer, users and API keys.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Duration, Utc};
+use async_graphql::{Context, Object, Result};
+use chrono::{Duration, Utc};
 use terrane_domain::identity::{DisplayName, Email, Password, Permission, TenantName, TenantSlug};
 use terrane_domain::ids::{ApiKeyId, SessionId, TenantId, UserId};
 use terrane_persistence::{NewApiKey, NewSession, NewUser, SignUp, SignUpRefusal};
 
-use super::ids::{NodeKind, decode_as};
-use super::pagination::{Conn, connection, page_request};
-use super::types::{ApiKey, Role, User};
-use super::{ApiError, RequestContext, UserError};
+mod inputs;
+
+pub use inputs::*;
+
 use crate::auth::{PasswordHasher, RoleGuard, TokenKind, issue_token};
+use crate::graphql::ids::{NodeKind, decode_as};
+use crate::graphql::pagination::{Conn, connection, page_request};
+use crate::graphql::types::{ApiKey, User};
+use crate::graphql::{ApiError, RequestContext, UserError};
 
 /// How long a session lasts, set by the server's settings.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionTtl(pub Duration);
-
-/// Sign up a new tenant and its first admin.
-#[derive(InputObject)]
-pub struct SignUpInput {
-    /// Display name of the organisation.
-    pub tenant_name: String,
-    /// Log-in handle: 3-40 lower-case letters, digits and hyphens.
-    pub tenant_slug: String,
-    /// The admin's e-mail.
-    pub email: String,
-    /// The admin's password: at least 12 characters.
-    pub password: String,
-    /// The admin's name.
-    pub display_name: String,
-}
-
-/// Log in.
-#[derive(InputObject)]
-pub struct LogInInput {
-    /// The tenant's handle.
-    pub tenant_slug: String,
-    /// E-mail.
-    pub email: String,
-    /// Password.
-    pub password: String,
-}
-
-/// A session token and who it belongs to.
-#[derive(SimpleObject)]
-pub struct AuthPayload {
-    /// Bearer token for `Authorization: Bearer <token>`; null when refused.
-    pub token: Option<String>,
-    /// The logged-in user.
-    pub viewer: Option<User>,
-    /// Why it was refused.
-    pub user_errors: Vec<UserError>,
-}
-
-impl AuthPayload {
-    fn refused(errors: Vec<UserError>) -> Self {
-        Self {
-            token: None,
-            viewer: None,
-            user_errors: errors,
-        }
-    }
-}
-
-/// Create a user in your tenant.
-#[derive(InputObject)]
-pub struct CreateUserInput {
-    /// E-mail, unique in the tenant.
-    pub email: String,
-    /// Name shown to others.
-    pub display_name: String,
-    /// Role.
-    pub role: Role,
-    /// Initial password: at least 12 characters.
-    pub password: String,
-}
-
-/// The created user.
-#[derive(SimpleObject)]
-pub struct CreateUserPayload {
-    /// The user; null when refused.
-    pub user: Option<User>,
-    /// Why it was refused.
-    pub user_errors: Vec<UserError>,
-}
-
-/// Create an API key.
-#[derive(InputObject)]
-pub struct CreateApiKeyInput {
-    /// What it is for.
-    pub name: String,
-    /// What it may do.
-    pub role: Role,
-    /// When it stops working; never when null.
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// The created key and its secret, shown this once.
-#[derive(SimpleObject)]
-pub struct CreateApiKeyPayload {
-    /// Bearer secret; store it now, it cannot be shown again.
-    pub secret: Option<String>,
-    /// The key.
-    pub api_key: Option<ApiKey>,
-    /// Why it was refused.
-    pub user_errors: Vec<UserError>,
-}
-
-/// Revoke an API key.
-#[derive(InputObject)]
-pub struct RevokeApiKeyInput {
-    /// The key.
-    pub id: ID,
-}
-
-/// The revoked key.
-#[derive(SimpleObject)]
-pub struct RevokeApiKeyPayload {
-    /// The key, now inactive.
-    pub api_key: Option<ApiKey>,
-    /// Why it was refused.
-    pub user_errors: Vec<UserError>,
-}
 
 fn collect<T, E: std::fmt::Display>(
     errors: &mut Vec<UserError>,
