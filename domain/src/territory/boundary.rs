@@ -195,6 +195,67 @@ impl Boundary {
     pub fn bbox(&self) -> BoundingBox {
         self.bbox
     }
+
+    /// Every ring of every polygon as `[lon, lat]` positions, closed (last == first): the raw
+    /// material of the geography kernel's point-in-polygon test.
+    pub fn rings(&self) -> Vec<Vec<[f64; 2]>> {
+        let polygons = match self.geojson.get("type").and_then(Value::as_str) {
+            Some("MultiPolygon") => self.geojson["coordinates"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+            _ => vec![self.geojson["coordinates"].clone()],
+        };
+        polygons
+            .iter()
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter_map(Value::as_array)
+            .map(|ring| {
+                ring.iter()
+                    .filter_map(|p| Some([p.get(0)?.as_f64()?, p.get(1)?.as_f64()?]))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The boundary as a `geo` shape, for geometric operations and checks.
+    pub fn to_multi_polygon(&self) -> MultiPolygon<f64> {
+        let polygons = match self.geojson.get("type").and_then(Value::as_str) {
+            Some("MultiPolygon") => self.geojson["coordinates"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+            _ => vec![self.geojson["coordinates"].clone()],
+        };
+        let ring = |r: &Value| -> LineString<f64> {
+            r.as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter_map(|p| {
+                            Some(Coord {
+                                x: p.get(0)?.as_f64()?,
+                                y: p.get(1)?.as_f64()?,
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_else(|| LineString::new(vec![]))
+        };
+        MultiPolygon::new(
+            polygons
+                .iter()
+                .filter_map(Value::as_array)
+                .filter_map(|rings| {
+                    let (exterior, holes) = rings.split_first()?;
+                    Some(Polygon::new(
+                        ring(exterior),
+                        holes.iter().map(ring).collect(),
+                    ))
+                })
+                .collect(),
+        )
+    }
 }
 
 fn checked_ring(
@@ -285,6 +346,23 @@ mod tests {
             }
         );
         assert_eq!(b.to_geojson_value()["type"], "Polygon");
+    }
+
+    #[test]
+    fn rings_and_geo_shape_follow_the_geojson() {
+        let b = Boundary::rectangle(0.0, 0.0, 2.0, 1.0).unwrap();
+        assert_eq!(
+            b.rings(),
+            vec![vec![
+                [0.0, 0.0],
+                [2.0, 0.0],
+                [2.0, 1.0],
+                [0.0, 1.0],
+                [0.0, 0.0]
+            ]]
+        );
+        assert_eq!(b.to_multi_polygon().0.len(), 1);
+        assert_eq!(b.to_multi_polygon().0[0].exterior().0.len(), 5);
     }
 
     #[test]
