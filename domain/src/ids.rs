@@ -91,6 +91,14 @@ define_id!(
     /// One audit event.
     AuditEventId
 );
+define_id!(
+    /// A customer account.
+    AccountId
+);
+define_id!(
+    /// An assignment rule.
+    RuleId
+);
 
 #[cfg(test)]
 mod tests {
