@@ -4,6 +4,7 @@
 //! decision of what a realignment does to the alignment state, and audit-chain hashing. No I/O,
 //! no database, no GraphQL: persistence and api orchestrate, this crate decides.
 
+pub mod account;
 pub mod assignment;
 pub mod audit;
 pub mod identity;

@@ -9,6 +9,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_identity;
 mod m20261127_000002_alignment;
+mod m20261127_000003_accounts;
 mod tenant_table;
 
 /// Runs Terrane's migrations in order.
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_identity::Migration),
             Box::new(m20261127_000002_alignment::Migration),
+            Box::new(m20261127_000003_accounts::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 //! [`TenantScope::apply_realignment`], one transaction that validates (in the domain), writes
 //! state and appends hash-chained audit events.
 
+mod accounts;
 mod audit;
 mod connect;
 // Entities mirror the tables column for column; their docs are the migrations.
@@ -13,13 +14,16 @@ mod connect;
 mod entity;
 mod error;
 mod identity;
+mod moves;
 mod page;
 mod realignments;
 mod records;
+mod rules;
 mod scope;
 mod territories;
 pub mod testing;
 
+pub use accounts::{AccountFilter, AccountRecord, AccountRefusal, PlacementRecord};
 pub use audit::AuditFilter;
 pub use connect::Store;
 pub use error::StoreError;
@@ -30,5 +34,6 @@ pub use identity::{
 pub use page::{Page, PageRequest};
 pub use realignments::{AppliedRealignment, RealignmentRecord, RealignmentRequest};
 pub use records::{TenantRecord, TerritoryRecord};
+pub use rules::{NewRule, RuleRecord};
 pub use scope::{TenantScope, WriteContext};
 pub use territories::TerritoryFilter;

@@ -8,13 +8,15 @@ use sea_orm::{
 };
 use terrane_domain::audit::{Actor, ActorKind, NewAuditEvent};
 use terrane_domain::ids::RealignmentId;
-use terrane_domain::realignment::{self, Change, Effect, Problem, RealignmentStatus};
+use terrane_domain::realignment::{
+    self, Change, Effect, Problem, RealignmentStatus, TerritoryEffect,
+};
 use terrane_domain::territory::Territory;
 
 use crate::entity::{realignment as realignment_entity, realignment_change, territory};
 use crate::error::StoreError;
 use crate::scope::{TenantScope, WriteContext};
-use crate::{audit, territories};
+use crate::{audit, moves, territories};
 
 /// A realignment to apply now.
 #[derive(Debug, Clone)]
@@ -95,10 +97,10 @@ fn territory_row(tenant: uuid::Uuid, t: &Territory, now: DateTime<Utc>) -> terri
     }
 }
 
-async fn write_effect<C: ConnectionTrait>(
+async fn write_territory<C: ConnectionTrait>(
     conn: &C,
     tenant: uuid::Uuid,
-    effect: &Effect,
+    effect: &TerritoryEffect,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let key = (
@@ -142,13 +144,36 @@ impl TenantScope<'_> {
         request: RealignmentRequest,
         ctx: &WriteContext,
     ) -> Result<Result<AppliedRealignment, Vec<Problem>>, StoreError> {
-        let now = Utc::now();
-        let tenant = self.tid();
         let txn = self.begin_write().await?;
-        let state = territories::load_state(&txn, tenant).await?;
+        let outcome = self.apply_in(&txn, request, ctx, Utc::now()).await?;
+        if outcome.is_ok() {
+            txn.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    /// The write path inside a transaction that holds the tenant's write lock: load the state the
+    /// changes touch, decide (domain), write state, record the realignment, append audit events.
+    pub(crate) async fn apply_in<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        request: RealignmentRequest,
+        ctx: &WriteContext,
+        now: DateTime<Utc>,
+    ) -> Result<Result<AppliedRealignment, Vec<Problem>>, StoreError> {
+        let tenant = self.tid();
+        let touched: Vec<_> = request
+            .changes
+            .iter()
+            .flat_map(Change::account_ids)
+            .collect();
+        let state = territories::load_state(txn, tenant)
+            .await?
+            .with_accounts(moves::load_touched(txn, tenant, &touched).await?)
+            .with_account_counts(moves::account_counts(txn, tenant).await?);
         let applied = match realignment::apply(state, &request.changes) {
             Ok(applied) => applied,
-            Err(problems) => return Ok(Err(problems)), // dropping txn rolls back
+            Err(problems) => return Ok(Err(problems)),
         };
 
         let id = RealignmentId::new();
@@ -172,7 +197,7 @@ impl TenantScope<'_> {
             created_at: Set(now),
             applied_at: Set(Some(now)),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
         let change_rows = request
             .changes
@@ -185,29 +210,46 @@ impl TenantScope<'_> {
                 change: Set(change.to_json().to_string()),
             });
         realignment_change::Entity::insert_many(change_rows)
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
 
+        let mut events = Vec::with_capacity(applied.effects.len());
+        let event = |action: &str, entity_type: &str, entity_id: uuid::Uuid| NewAuditEvent {
+            actor: ctx.actor,
+            action: action.to_owned(),
+            entity_type: entity_type.to_owned(),
+            entity_id: Some(entity_id),
+            realignment_id: Some(id),
+            request_id: ctx.request_id.clone(),
+            reason: request.reason.clone(),
+            before: None,
+            after: None,
+        };
         for effect in &applied.effects {
-            write_effect(&txn, tenant, effect, now).await?;
+            match effect {
+                Effect::Territory(t) => {
+                    write_territory(txn, tenant, t, now).await?;
+                    let mut e = event(t.action, "Territory", t.territory_id.as_uuid());
+                    e.before = t.before.as_ref().map(Territory::snapshot);
+                    e.after = t.after.as_ref().map(Territory::snapshot);
+                    events.push(e);
+                }
+                Effect::Accounts(a) if a.moves.is_empty() => {}
+                Effect::Accounts(a) => {
+                    moves::write(txn, tenant, id, &a.moves, now).await?;
+                    // One event for the whole batch: its digest covers the stored move rows.
+                    let mut e = event("accounts.assigned", "Realignment", id.as_uuid());
+                    let sample: Vec<_> = a.moves.iter().take(10).map(|m| {
+                        serde_json::json!({ "accountId": m.account_id, "from": m.from.map(|f| f.territory_id), "to": m.to.map(|t| t.territory_id) })
+                    }).collect();
+                    e.after = Some(
+                        serde_json::json!({ "moves": a.moves.len(), "digest": a.digest(), "first": sample }),
+                    );
+                    events.push(e);
+                }
+            }
         }
-        let events = applied
-            .effects
-            .iter()
-            .map(|effect| NewAuditEvent {
-                actor: ctx.actor,
-                action: effect.action.to_owned(),
-                entity_type: "Territory".to_owned(),
-                entity_id: Some(effect.territory_id.as_uuid()),
-                realignment_id: Some(id),
-                request_id: ctx.request_id.clone(),
-                reason: request.reason.clone(),
-                before: effect.before.as_ref().map(Territory::snapshot),
-                after: effect.after.as_ref().map(Territory::snapshot),
-            })
-            .collect();
-        audit::append(&txn, self.tenant_id, events, now).await?;
-        txn.commit().await?;
+        audit::append(txn, self.tenant_id, events, now).await?;
         Ok(Ok(AppliedRealignment {
             realignment: record,
             effects: applied.effects,

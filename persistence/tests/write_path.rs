@@ -137,7 +137,7 @@ async fn a_refused_realignment_commits_nothing() {
 async fn one_tenants_scope_cannot_reach_another_tenants_rows() {
     let (store, tenant_a) = store_with_tenant().await;
     let root = create("ROOT", None);
-    let root_id = root.territory_id();
+    let root_id = root.territory_id().unwrap();
     let request = RealignmentRequest {
         title: "a".into(),
         reason: None,

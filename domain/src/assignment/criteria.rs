@@ -91,6 +91,43 @@ pub struct Criterion {
     raw_value: Value,
 }
 
+impl Operator {
+    /// Every operator.
+    pub const ALL: [Operator; 10] = [
+        Operator::Eq,
+        Operator::Neq,
+        Operator::In,
+        Operator::NotIn,
+        Operator::Gt,
+        Operator::Gte,
+        Operator::Lt,
+        Operator::Lte,
+        Operator::StartsWith,
+        Operator::Contains,
+    ];
+
+    /// The stored and wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operator::Eq => "EQ",
+            Operator::Neq => "NEQ",
+            Operator::In => "IN",
+            Operator::NotIn => "NOT_IN",
+            Operator::Gt => "GT",
+            Operator::Gte => "GTE",
+            Operator::Lt => "LT",
+            Operator::Lte => "LTE",
+            Operator::StartsWith => "STARTS_WITH",
+            Operator::Contains => "CONTAINS",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
 impl FromStr for Field {
     type Err = CriterionError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -233,6 +270,29 @@ impl Criterion {
     /// The value as written.
     pub fn value(&self) -> &Value {
         &self.raw_value
+    }
+
+    /// The criterion as stored: `{"field", "op", "value"}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({ "field": self.field.name(), "op": self.op.as_str(), "value": self.raw_value })
+    }
+
+    /// Reads a criterion stored by [`Self::to_json`], validating it again.
+    pub fn from_json(value: &Value) -> Result<Self, CriterionError> {
+        let field = value
+            .get("field")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let op = value
+            .get("op")
+            .and_then(Value::as_str)
+            .and_then(Operator::parse)
+            .ok_or_else(|| CriterionError::BadValue("unknown operator".into()))?;
+        Self::parse(
+            field,
+            op,
+            value.get("value").cloned().unwrap_or(Value::Null),
+        )
     }
 
     /// Whether `account` satisfies this criterion.

@@ -6,8 +6,10 @@ pub mod criteria;
 pub mod engine;
 pub mod facts;
 pub mod geography;
+pub mod placement;
 
 pub use criteria::{Criterion, CriterionError, Field, Operator};
 pub use engine::{Decision, Engine, Rule};
 pub use facts::AccountFacts;
 pub use geography::GeoIndex;
+pub use placement::{Assignment, Source};

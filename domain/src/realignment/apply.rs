@@ -3,17 +3,28 @@
 
 use std::collections::HashMap;
 
-use super::change::{Change, CreateTerritory, DeleteTerritory, MoveTerritory, UpdateTerritory};
+use sha2::{Digest, Sha256};
+
+use super::change::{
+    AssignAccounts, Change, CreateTerritory, DeleteTerritory, MoveTerritory, UpdateTerritory,
+};
 use super::problem::{Problem, ProblemCode};
-use crate::ids::TerritoryId;
+use crate::assignment::Assignment;
+use crate::ids::{AccountId, TerritoryId};
 use crate::territory::{Hierarchy, HierarchyError, Territory, TerritoryCode};
 
-/// The part of a tenant's alignment state that realignments change.
+/// The part of a tenant's alignment state that realignments change: every live territory, and
+/// the current assignment of the accounts the realignment touches (a tenant may have millions,
+/// so the store loads only those) with each territory's account count.
 #[derive(Debug, Clone, Default)]
 pub struct AlignmentState {
     territories: HashMap<TerritoryId, Territory>,
     hierarchy: Hierarchy,
     codes: HashMap<TerritoryCode, TerritoryId>,
+    /// Known accounts and where they are (`None`: unassigned).
+    assignments: HashMap<AccountId, Option<Assignment>>,
+    /// How many accounts each territory holds.
+    account_counts: HashMap<TerritoryId, u64>,
 }
 
 impl AlignmentState {
@@ -24,6 +35,42 @@ impl AlignmentState {
             state.put(t);
         }
         state
+    }
+
+    /// Adds the accounts a realignment touches, with their current assignments.
+    pub fn with_accounts(
+        mut self,
+        accounts: impl IntoIterator<Item = (AccountId, Option<Assignment>)>,
+    ) -> Self {
+        self.assignments.extend(accounts);
+        self
+    }
+
+    /// Adds how many accounts each territory holds.
+    pub fn with_account_counts(
+        mut self,
+        counts: impl IntoIterator<Item = (TerritoryId, u64)>,
+    ) -> Self {
+        self.account_counts.extend(counts);
+        self
+    }
+
+    /// Where a known account is: `None` when unknown, `Some(None)` when unassigned.
+    pub fn assignment(&self, account: AccountId) -> Option<Option<Assignment>> {
+        self.assignments.get(&account).copied()
+    }
+
+    /// How many accounts a territory holds.
+    pub fn account_count(&self, territory: TerritoryId) -> u64 {
+        self.account_counts.get(&territory).copied().unwrap_or(0)
+    }
+
+    /// The geography index over every live territory with a boundary, deeper ones preferred.
+    pub fn geo_index(&self) -> crate::assignment::GeoIndex {
+        crate::assignment::GeoIndex::build(self.territories.values().filter_map(|t| {
+            let depth = u32::try_from(self.hierarchy.depth(t.id)).unwrap_or(u32::MAX);
+            t.boundary.as_ref().map(|b| (t.id, depth, b))
+        }))
     }
 
     /// A territory by id.
@@ -67,9 +114,62 @@ impl AlignmentState {
     }
 }
 
-/// What one change did: the territory before and after (`None` = did not exist / deleted).
+/// What one change did.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Effect {
+pub enum Effect {
+    /// A territory changed.
+    Territory(Box<TerritoryEffect>),
+    /// Accounts moved.
+    Accounts(AccountsEffect),
+}
+
+/// One account's move: where it was and where it is now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AccountMove {
+    /// The account.
+    pub account_id: AccountId,
+    /// Before (`None`: unassigned).
+    pub from: Option<Assignment>,
+    /// After (`None`: unassigned).
+    pub to: Option<Assignment>,
+}
+
+/// The accounts one change moved (moves to where an account already was are left out).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountsEffect {
+    /// Index of the change in the realignment.
+    pub change_index: usize,
+    /// The moves, in account-id order.
+    pub moves: Vec<AccountMove>,
+}
+
+impl AccountsEffect {
+    /// SHA-256 over the moves, one canonical line each
+    /// (`account,from_territory,to_territory,source,rule,pinned`), in account-id order: the
+    /// audit event of a bulk move records this instead of one event per account.
+    pub fn digest(&self) -> String {
+        let side = |a: &Option<Assignment>| match a {
+            Some(a) => format!(
+                "{},{},{},{}",
+                a.territory_id,
+                a.source.as_str(),
+                a.rule_id.map(|r| r.to_string()).unwrap_or_default(),
+                a.pinned
+            ),
+            None => ",,,".to_owned(),
+        };
+        let mut hasher = Sha256::new();
+        for m in &self.moves {
+            hasher
+                .update(format!("{},{},{}\n", m.account_id, side(&m.from), side(&m.to)).as_bytes());
+        }
+        hex::encode(hasher.finalize())
+    }
+}
+
+/// What a change did to a territory: before and after (`None` = did not exist / deleted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerritoryEffect {
     /// Index of the change in the realignment.
     pub change_index: usize,
     /// Audit action, e.g. `territory.moved`.
@@ -98,27 +198,34 @@ pub fn apply(mut state: AlignmentState, changes: &[Change]) -> Result<Applied, V
     let mut effects = Vec::with_capacity(changes.len());
     let mut problems = Vec::new();
     for (index, change) in changes.iter().enumerate() {
-        let outcome = match change {
-            Change::CreateTerritory(c) => create(&state, index, c),
-            Change::UpdateTerritory(c) => update(&state, index, c),
-            Change::MoveTerritory(c) => move_to(&state, index, c),
-            Change::DeleteTerritory(c) => delete(&state, index, c),
+        let (territory_id, outcome) = match change {
+            Change::CreateTerritory(c) => (c.id, create(&state, index, c)),
+            Change::UpdateTerritory(c) => (c.id, update(&state, index, c)),
+            Change::MoveTerritory(c) => (c.id, move_to(&state, index, c)),
+            Change::DeleteTerritory(c) => (c.id, delete(&state, index, c)),
+            Change::AssignAccounts(c) => {
+                match assign(&mut state, index, c) {
+                    Ok(effect) => effects.push(Effect::Accounts(effect)),
+                    Err(mut found) => problems.append(&mut found),
+                }
+                continue;
+            }
         };
         match outcome {
             Ok((before, after)) => {
                 match &after {
                     Some(t) => state.put(t.clone()),
                     None => {
-                        state.take(change.territory_id());
+                        state.take(territory_id);
                     }
                 }
-                effects.push(Effect {
+                effects.push(Effect::Territory(Box::new(TerritoryEffect {
                     change_index: index,
                     action: change.action(),
-                    territory_id: change.territory_id(),
+                    territory_id,
                     before,
                     after,
-                });
+                })));
             }
             Err(problem) => problems.push(problem),
         }
@@ -202,8 +309,75 @@ fn move_to(state: &AlignmentState, index: usize, c: &MoveTerritory) -> Outcome {
     Ok((Some(current.clone()), Some(next)))
 }
 
+/// Validates every move, then applies them to the state; moves to where an account already is
+/// are dropped.
+fn assign(
+    state: &mut AlignmentState,
+    index: usize,
+    c: &AssignAccounts,
+) -> Result<AccountsEffect, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut targets: std::collections::BTreeMap<AccountId, Option<Assignment>> = Default::default();
+    for m in &c.moves {
+        if state.assignment(m.account_id).is_none() {
+            problems.push(Problem::new(
+                index,
+                ProblemCode::AccountNotFound,
+                "accountIds",
+                format!("account {} not found", m.account_id),
+            ));
+        } else if let Some(to) = m.to.filter(|to| state.territory(to.territory_id).is_none()) {
+            problems.push(Problem::new(
+                index,
+                ProblemCode::TerritoryNotFound,
+                "territoryId",
+                format!("territory {} not found", to.territory_id),
+            ));
+        } else {
+            targets.insert(m.account_id, m.to);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut moves = Vec::new();
+    for (account_id, to) in targets {
+        let from = state.assignments.get(&account_id).copied().flatten();
+        if from == to {
+            continue;
+        }
+        if let Some(n) = from.and_then(|f| state.account_counts.get_mut(&f.territory_id)) {
+            *n = n.saturating_sub(1);
+        }
+        if let Some(t) = to {
+            *state.account_counts.entry(t.territory_id).or_default() += 1;
+        }
+        state.assignments.insert(account_id, to);
+        moves.push(AccountMove {
+            account_id,
+            from,
+            to,
+        });
+    }
+    Ok(AccountsEffect {
+        change_index: index,
+        moves,
+    })
+}
+
 fn delete(state: &AlignmentState, index: usize, c: &DeleteTerritory) -> Outcome {
     let current = existing(state, index, c.id, c.expected_version)?;
+    let accounts = state.account_count(c.id);
+    if accounts > 0 {
+        return Err(Problem::new(
+            index,
+            ProblemCode::HasAccounts,
+            "id",
+            format!(
+                "the territory holds {accounts} accounts; move them to another territory first"
+            ),
+        ));
+    }
     let children = state.hierarchy().children(c.id).len();
     if children > 0 {
         return Err(Problem::new(
@@ -291,10 +465,9 @@ mod tests {
         assert_eq!(applied.state.hierarchy().parent(child), Some(root));
         assert_eq!(applied.effects.len(), 2);
         assert!(
-            applied
-                .effects
-                .iter()
-                .all(|e| e.before.is_none() && e.after.is_some())
+            applied.effects.iter().all(
+                |e| matches!(e, Effect::Territory(t) if t.before.is_none() && t.after.is_some())
+            )
         );
     }
 
@@ -330,7 +503,10 @@ mod tests {
         let stale = apply(state.clone(), &[rename(Some(7))]).unwrap_err();
         assert_eq!(stale[0].code, ProblemCode::StaleVersion);
         let applied = apply(state, &[rename(Some(1))]).unwrap();
-        let after = applied.effects[0].after.as_ref().unwrap();
+        let Effect::Territory(effect) = &applied.effects[0] else {
+            panic!("a territory effect")
+        };
+        let after = effect.after.as_ref().unwrap();
         assert_eq!((after.name.as_str(), after.version), ("Alpha", 2));
     }
 
@@ -352,6 +528,81 @@ mod tests {
         });
         let (_, again) = create_change("A", None);
         assert!(apply(state, &[delete, again]).is_ok());
+    }
+
+    fn geography(territory_id: TerritoryId) -> Assignment {
+        Assignment {
+            territory_id,
+            source: crate::assignment::Source::Geography,
+            rule_id: None,
+            pinned: false,
+        }
+    }
+
+    #[test]
+    fn account_moves_are_checked_applied_and_counted() {
+        let (west, c1) = create_change("WEST", None);
+        let (east, c2) = create_change("EAST", None);
+        let (a, b, unknown) = (AccountId::new(), AccountId::new(), AccountId::new());
+        let state = apply(AlignmentState::default(), &[c1, c2])
+            .unwrap()
+            .state
+            .with_accounts([(a, Some(geography(west))), (b, None)])
+            .with_account_counts([(west, 1)]);
+
+        let assign = |moves: Vec<(AccountId, Option<Assignment>)>| {
+            Change::AssignAccounts(crate::realignment::AssignAccounts {
+                moves: moves
+                    .into_iter()
+                    .map(|(account_id, to)| crate::realignment::AccountTarget { account_id, to })
+                    .collect(),
+            })
+        };
+        // Deleting WEST is refused while it holds an account...
+        let delete_west = Change::DeleteTerritory(DeleteTerritory {
+            id: west,
+            expected_version: None,
+        });
+        assert_eq!(
+            apply(state.clone(), std::slice::from_ref(&delete_west)).unwrap_err()[0].code,
+            ProblemCode::HasAccounts
+        );
+        // ...and allowed once the same realignment moved it away; the no-op move is dropped.
+        let applied = apply(
+            state.clone(),
+            &[
+                assign(vec![(a, Some(geography(east))), (b, None)]),
+                delete_west,
+            ],
+        )
+        .unwrap();
+        let Effect::Accounts(effect) = &applied.effects[0] else {
+            panic!("an accounts effect")
+        };
+        assert_eq!(
+            effect.moves,
+            vec![AccountMove {
+                account_id: a,
+                from: Some(geography(west)),
+                to: Some(geography(east))
+            }]
+        );
+        assert_eq!(applied.state.account_count(east), 1);
+        assert_eq!(effect.digest().len(), 64);
+
+        let problems = apply(
+            state,
+            &[assign(vec![
+                (unknown, None),
+                (b, Some(geography(TerritoryId::new()))),
+            ])],
+        )
+        .unwrap_err();
+        let codes: Vec<_> = problems.iter().map(|p| p.code).collect();
+        assert_eq!(
+            codes,
+            vec![ProblemCode::AccountNotFound, ProblemCode::TerritoryNotFound]
+        );
     }
 
     #[test]

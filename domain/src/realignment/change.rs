@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::ids::TerritoryId;
+use crate::assignment::Assignment;
+use crate::ids::{AccountId, TerritoryId};
 use crate::territory::{Boundary, TerritoryCode, TerritoryName};
 
 /// One change to alignment state.
@@ -17,6 +18,24 @@ pub enum Change {
     MoveTerritory(MoveTerritory),
     /// Delete a territory that has no children.
     DeleteTerritory(DeleteTerritory),
+    /// Put accounts into territories (or take them out of any).
+    AssignAccounts(AssignAccounts),
+}
+
+/// Where each of some accounts should now be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignAccounts {
+    /// One entry per account; an account listed twice ends where its last entry says.
+    pub moves: Vec<AccountTarget>,
+}
+
+/// One account's new place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AccountTarget {
+    /// The account.
+    pub account_id: AccountId,
+    /// Its new assignment; `None` leaves it unassigned.
+    pub to: Option<Assignment>,
 }
 
 /// Create a territory.
@@ -77,16 +96,26 @@ impl Change {
             Change::UpdateTerritory(_) => "territory.updated",
             Change::MoveTerritory(_) => "territory.moved",
             Change::DeleteTerritory(_) => "territory.deleted",
+            Change::AssignAccounts(_) => "accounts.assigned",
         }
     }
 
-    /// The territory this change is about.
-    pub fn territory_id(&self) -> TerritoryId {
+    /// The territory this change is about, for changes about one territory.
+    pub fn territory_id(&self) -> Option<TerritoryId> {
         match self {
-            Change::CreateTerritory(c) => c.id,
-            Change::UpdateTerritory(c) => c.id,
-            Change::MoveTerritory(c) => c.id,
-            Change::DeleteTerritory(c) => c.id,
+            Change::CreateTerritory(c) => Some(c.id),
+            Change::UpdateTerritory(c) => Some(c.id),
+            Change::MoveTerritory(c) => Some(c.id),
+            Change::DeleteTerritory(c) => Some(c.id),
+            Change::AssignAccounts(_) => None,
+        }
+    }
+
+    /// The accounts this change moves (the store loads their current assignments).
+    pub fn account_ids(&self) -> Vec<AccountId> {
+        match self {
+            Change::AssignAccounts(c) => c.moves.iter().map(|m| m.account_id).collect(),
+            _ => vec![],
         }
     }
 
@@ -127,6 +156,10 @@ impl Change {
                 "type": "deleteTerritory",
                 "id": c.id,
                 "expectedVersion": c.expected_version,
+            }),
+            Change::AssignAccounts(c) => json!({
+                "type": "assignAccounts",
+                "count": c.moves.len(),
             }),
         }
     }

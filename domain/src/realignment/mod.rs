@@ -5,8 +5,13 @@ mod apply;
 mod change;
 mod problem;
 
-pub use apply::{AlignmentState, Applied, Effect, apply};
-pub use change::{Change, CreateTerritory, DeleteTerritory, MoveTerritory, UpdateTerritory};
+pub use apply::{
+    AccountMove, AccountsEffect, AlignmentState, Applied, Effect, TerritoryEffect, apply,
+};
+pub use change::{
+    AccountTarget, AssignAccounts, Change, CreateTerritory, DeleteTerritory, MoveTerritory,
+    UpdateTerritory,
+};
 pub use problem::{Problem, ProblemCode};
 
 /// Where a realignment is in its life.

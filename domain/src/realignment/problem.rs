@@ -19,6 +19,12 @@ pub enum ProblemCode {
     HasChildren,
     /// An update that changes nothing.
     NothingToChange,
+    /// An account the change names does not exist (in this tenant).
+    AccountNotFound,
+    /// A territory the change sends accounts to does not exist (in this tenant).
+    TerritoryNotFound,
+    /// A territory that still holds accounts cannot be deleted.
+    HasAccounts,
 }
 
 impl ProblemCode {
@@ -33,6 +39,9 @@ impl ProblemCode {
             Self::StaleVersion => "STALE_VERSION",
             Self::HasChildren => "HAS_CHILDREN",
             Self::NothingToChange => "NOTHING_TO_CHANGE",
+            Self::AccountNotFound => "ACCOUNT_NOT_FOUND",
+            Self::TerritoryNotFound => "TERRITORY_NOT_FOUND",
+            Self::HasAccounts => "HAS_ACCOUNTS",
         }
     }
 }

@@ -168,7 +168,7 @@ impl TerritoryMutation {
         input: CreateTerritoryInput,
     ) -> Result<TerritoryPayload> {
         let parsed = input.into_change()?;
-        let id = parsed.as_ref().ok().map(|(c, _, _)| c.territory_id());
+        let id = parsed.as_ref().ok().and_then(|(c, _, _)| c.territory_id());
         let outcome = apply_one(ctx, parsed).await?;
         let territory = match id {
             Some(id) => reload(ctx, &outcome, id).await?,

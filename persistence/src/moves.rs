@@ -1,0 +1,168 @@
+//! Account moves on the write path: loading the touched accounts' current assignments, and
+//! writing moves as current assignments, closed and opened history intervals, and move rows —
+//! in batches, whatever their number.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
+use terrane_domain::assignment::{Assignment, Source};
+use terrane_domain::ids::{AccountId, RealignmentId, RuleId, TerritoryId};
+use terrane_domain::realignment::AccountMove;
+use uuid::Uuid;
+
+use crate::entity::{account, assignment, assignment_history, realignment_move};
+use crate::error::StoreError;
+
+/// Rows per batched statement (keeps every statement well under SQLite's parameter limit).
+const BATCH: usize = 500;
+
+pub(crate) fn to_assignment(m: &assignment::Model) -> Result<Assignment, StoreError> {
+    Ok(Assignment {
+        territory_id: TerritoryId::from_uuid(m.territory_id),
+        source: Source::parse(&m.source)
+            .ok_or_else(|| StoreError::corrupt(format!("assignment source {}", m.source)))?,
+        rule_id: m.rule_id.map(RuleId::from_uuid),
+        pinned: m.pinned,
+    })
+}
+
+/// The current assignment of each of `ids` that exists in the tenant (`None`: unassigned).
+pub(crate) async fn load_touched<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    ids: &[AccountId],
+) -> Result<Vec<(AccountId, Option<Assignment>)>, StoreError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(BATCH) {
+        let uuids: Vec<Uuid> = chunk.iter().map(|a| a.as_uuid()).collect();
+        let existing: Vec<Uuid> = account::Entity::find()
+            .select_only()
+            .column(account::Column::Id)
+            .filter(account::Column::TenantId.eq(tenant))
+            .filter(account::Column::Id.is_in(uuids.clone()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let assigned: HashMap<Uuid, assignment::Model> = assignment::Entity::find()
+            .filter(assignment::Column::TenantId.eq(tenant))
+            .filter(assignment::Column::AccountId.is_in(uuids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|m| (m.account_id, m))
+            .collect();
+        for id in existing {
+            let current = assigned.get(&id).map(to_assignment).transpose()?;
+            found.push((AccountId::from_uuid(id), current));
+        }
+    }
+    Ok(found)
+}
+
+/// How many accounts each territory of the tenant holds.
+pub(crate) async fn account_counts<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+) -> Result<Vec<(TerritoryId, u64)>, StoreError> {
+    let rows: Vec<(Uuid, i64)> = assignment::Entity::find()
+        .select_only()
+        .column(assignment::Column::TerritoryId)
+        .column_as(assignment::Column::AccountId.count(), "n")
+        .filter(assignment::Column::TenantId.eq(tenant))
+        .group_by(assignment::Column::TerritoryId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(t, n)| (TerritoryId::from_uuid(t), u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
+/// Writes `moves` made by realignment `realignment` at `now`.
+pub(crate) async fn write<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    realignment: RealignmentId,
+    moves: &[AccountMove],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in moves.chunks(BATCH) {
+        let accounts: Vec<Uuid> = chunk.iter().map(|m| m.account_id.as_uuid()).collect();
+        // Close the open interval and drop the current row of every moved account...
+        assignment_history::Entity::update_many()
+            .col_expr(assignment_history::Column::ValidTo, Expr::value(now))
+            .col_expr(
+                assignment_history::Column::EndedByRealignmentId,
+                Expr::value(realignment.as_uuid()),
+            )
+            .filter(assignment_history::Column::TenantId.eq(tenant))
+            .filter(assignment_history::Column::AccountId.is_in(accounts.clone()))
+            .filter(assignment_history::Column::ValidTo.is_null())
+            .exec(conn)
+            .await?;
+        assignment::Entity::delete_many()
+            .filter(assignment::Column::TenantId.eq(tenant))
+            .filter(assignment::Column::AccountId.is_in(accounts))
+            .exec(conn)
+            .await?;
+        // ...then open the new ones.
+        let placed: Vec<(Uuid, Assignment)> = chunk
+            .iter()
+            .filter_map(|m| m.to.map(|to| (m.account_id.as_uuid(), to)))
+            .collect();
+        if !placed.is_empty() {
+            let current = placed
+                .iter()
+                .map(|(account_id, to)| assignment::ActiveModel {
+                    tenant_id: Set(tenant),
+                    account_id: Set(*account_id),
+                    territory_id: Set(to.territory_id.as_uuid()),
+                    source: Set(to.source.as_str().to_owned()),
+                    rule_id: Set(to.rule_id.map(|r| r.as_uuid())),
+                    pinned: Set(to.pinned),
+                    since: Set(now),
+                    realignment_id: Set(realignment.as_uuid()),
+                });
+            assignment::Entity::insert_many(current)
+                .exec_without_returning(conn)
+                .await?;
+            let history = placed
+                .iter()
+                .map(|(account_id, to)| assignment_history::ActiveModel {
+                    tenant_id: Set(tenant),
+                    id: Set(Uuid::now_v7()),
+                    account_id: Set(*account_id),
+                    territory_id: Set(to.territory_id.as_uuid()),
+                    source: Set(to.source.as_str().to_owned()),
+                    rule_id: Set(to.rule_id.map(|r| r.as_uuid())),
+                    pinned: Set(to.pinned),
+                    valid_from: Set(now),
+                    valid_to: Set(None),
+                    realignment_id: Set(realignment.as_uuid()),
+                    ended_by_realignment_id: Set(None),
+                });
+            assignment_history::Entity::insert_many(history)
+                .exec_without_returning(conn)
+                .await?;
+        }
+        let rows = chunk.iter().map(|m| realignment_move::ActiveModel {
+            tenant_id: Set(tenant),
+            realignment_id: Set(realignment.as_uuid()),
+            account_id: Set(m.account_id.as_uuid()),
+            from_territory_id: Set(m.from.map(|f| f.territory_id.as_uuid())),
+            to_territory_id: Set(m.to.map(|t| t.territory_id.as_uuid())),
+            to_source: Set(m.to.map(|t| t.source.as_str().to_owned())),
+            to_rule_id: Set(m.to.and_then(|t| t.rule_id).map(|r| r.as_uuid())),
+            to_pinned: Set(m.to.is_some_and(|t| t.pinned)),
+        });
+        realignment_move::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! Assignment rules: stored criteria that place accounts by their fields.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::{Value, json};
+use terrane_domain::assignment::{Criterion, Rule};
+use terrane_domain::audit::NewAuditEvent;
+use terrane_domain::ids::{RuleId, TerritoryId};
+use uuid::Uuid;
+
+use crate::entity::assignment_rule;
+use crate::error::StoreError;
+use crate::scope::{TenantScope, WriteContext};
+use crate::{audit, territories};
+
+/// A rule as stored, with its name and timestamps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleRecord {
+    /// The rule the engine runs.
+    pub rule: Rule,
+    /// Its name.
+    pub name: String,
+    /// Created when.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A rule to create.
+#[derive(Debug, Clone)]
+pub struct NewRule {
+    /// Where matching accounts go.
+    pub territory_id: TerritoryId,
+    /// A name for people.
+    pub name: String,
+    /// Lower numbers run first.
+    pub priority: i32,
+    /// All must match.
+    pub criteria: Vec<Criterion>,
+}
+
+fn from_model(m: assignment_rule::Model) -> Result<RuleRecord, StoreError> {
+    let stored: Vec<Value> = serde_json::from_str(&m.criteria).map_err(StoreError::corrupt)?;
+    let criteria = stored
+        .iter()
+        .map(Criterion::from_json)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::corrupt)?;
+    Ok(RuleRecord {
+        rule: Rule {
+            id: RuleId::from_uuid(m.id),
+            territory_id: TerritoryId::from_uuid(m.territory_id),
+            priority: m.priority,
+            criteria,
+        },
+        name: m.name,
+        created_at: m.created_at,
+    })
+}
+
+/// Every rule of the tenant, in evaluation order.
+pub(crate) async fn load<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+) -> Result<Vec<RuleRecord>, StoreError> {
+    assignment_rule::Entity::find()
+        .filter(assignment_rule::Column::TenantId.eq(tenant))
+        .order_by_asc(assignment_rule::Column::Priority)
+        .order_by_asc(assignment_rule::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(from_model)
+        .collect()
+}
+
+impl TenantScope<'_> {
+    /// Every rule, in evaluation order (priority, then id).
+    pub async fn rules(&self) -> Result<Vec<RuleRecord>, StoreError> {
+        load(self.db, self.tid()).await
+    }
+
+    /// Creates a rule, audited. `Ok(None)` when the territory does not exist in this tenant.
+    pub async fn create_rule(
+        &self,
+        rule: NewRule,
+        ctx: &WriteContext,
+    ) -> Result<Option<RuleRecord>, StoreError> {
+        let now = Utc::now();
+        let txn = self.begin_write().await?;
+        let live = territories::live(self.tid())
+            .filter(crate::entity::territory::Column::Id.eq(rule.territory_id.as_uuid()))
+            .one(&txn)
+            .await?;
+        if live.is_none() {
+            return Ok(None);
+        }
+        let id = RuleId::new();
+        let criteria = Value::Array(rule.criteria.iter().map(Criterion::to_json).collect());
+        assignment_rule::Entity::insert(assignment_rule::ActiveModel {
+            tenant_id: Set(self.tid()),
+            id: Set(id.as_uuid()),
+            territory_id: Set(rule.territory_id.as_uuid()),
+            name: Set(rule.name.clone()),
+            priority: Set(rule.priority),
+            criteria: Set(criteria.to_string()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        let event = NewAuditEvent {
+            actor: ctx.actor,
+            action: "rule.created".into(),
+            entity_type: "AssignmentRule".into(),
+            entity_id: Some(id.as_uuid()),
+            realignment_id: None,
+            request_id: ctx.request_id.clone(),
+            reason: None,
+            before: None,
+            after: Some(
+                json!({ "id": id, "territoryId": rule.territory_id, "name": rule.name, "priority": rule.priority, "criteria": criteria }),
+            ),
+        };
+        audit::append(&txn, self.tenant_id, vec![event], now).await?;
+        txn.commit().await?;
+        Ok(Some(RuleRecord {
+            rule: Rule {
+                id,
+                territory_id: rule.territory_id,
+                priority: rule.priority,
+                criteria: rule.criteria,
+            },
+            name: rule.name,
+            created_at: now,
+        }))
+    }
+}
