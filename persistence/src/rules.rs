@@ -80,6 +80,18 @@ impl TenantScope<'_> {
         load(self.db, self.tid()).await
     }
 
+    /// The rules among `ids`.
+    pub async fn rules_by_ids(&self, ids: &[RuleId]) -> Result<Vec<RuleRecord>, StoreError> {
+        assignment_rule::Entity::find()
+            .filter(assignment_rule::Column::TenantId.eq(self.tid()))
+            .filter(assignment_rule::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(from_model)
+            .collect()
+    }
+
     /// Creates a rule, audited. `Ok(None)` when the territory does not exist in this tenant.
     pub async fn create_rule(
         &self,

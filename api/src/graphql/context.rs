@@ -7,7 +7,7 @@ use async_graphql::dataloader::DataLoader;
 use terrane_persistence::{Principal, Store, TenantScope, WriteContext};
 
 use super::error::ApiError;
-use super::loaders::{ChildrenLoader, RecordLoader};
+use super::loaders::{ChildrenLoader, PlacementLoader, RecordLoader};
 
 /// Per-request state, handed to the schema as request data.
 pub struct RequestContext {
@@ -25,6 +25,8 @@ pub struct Loaders {
     pub records: DataLoader<RecordLoader>,
     /// Child territories by parent id.
     pub children: DataLoader<ChildrenLoader>,
+    /// Where accounts sit, by account id.
+    pub placements: DataLoader<PlacementLoader>,
 }
 
 impl RequestContext {
@@ -34,6 +36,10 @@ impl RequestContext {
             records: DataLoader::new(RecordLoader::new(store.clone(), p.tenant_id), tokio::spawn),
             children: DataLoader::new(
                 ChildrenLoader::new(store.clone(), p.tenant_id),
+                tokio::spawn,
+            ),
+            placements: DataLoader::new(
+                PlacementLoader::new(store.clone(), p.tenant_id),
                 tokio::spawn,
             ),
         });

@@ -23,16 +23,22 @@ pub enum NodeKind {
     Realignment,
     /// An audit event.
     AuditEvent,
+    /// A customer account.
+    Account,
+    /// An assignment rule.
+    AssignmentRule,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 6] = [
+    const ALL: [NodeKind; 8] = [
         NodeKind::Tenant,
         NodeKind::User,
         NodeKind::ApiKey,
         NodeKind::Territory,
         NodeKind::Realignment,
         NodeKind::AuditEvent,
+        NodeKind::Account,
+        NodeKind::AssignmentRule,
     ];
 
     /// The GraphQL type name, also the audit log's `entity_type`.
@@ -44,6 +50,8 @@ impl NodeKind {
             NodeKind::Territory => "Territory",
             NodeKind::Realignment => "Realignment",
             NodeKind::AuditEvent => "AuditEvent",
+            NodeKind::Account => "Account",
+            NodeKind::AssignmentRule => "AssignmentRule",
         }
     }
 

@@ -5,9 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use terrane_domain::ids::{ApiKeyId, RealignmentId, TenantId, TerritoryId, UserId};
+use terrane_domain::ids::{
+    AccountId, ApiKeyId, RealignmentId, RuleId, TenantId, TerritoryId, UserId,
+};
 use terrane_persistence::{
-    ApiKeyRecord, RealignmentRecord, Store, StoreError, TerritoryRecord, UserRecord,
+    AccountRecord, ApiKeyRecord, PlacementRecord, RealignmentRecord, RuleRecord, Store, StoreError,
+    TerritoryRecord, UserRecord,
 };
 
 /// Loads records of one tenant by id.
@@ -78,6 +81,58 @@ impl Loader<RealignmentId> for RecordLoader {
             .realignments_by_ids(keys)
             .await?;
         Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+impl Loader<AccountId> for RecordLoader {
+    type Value = AccountRecord;
+    type Error = Arc<StoreError>;
+
+    async fn load(
+        &self,
+        keys: &[AccountId],
+    ) -> Result<HashMap<AccountId, Self::Value>, Self::Error> {
+        let rows = self
+            .store
+            .tenant(self.tenant_id)
+            .accounts_by_ids(keys)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.account.id, r)).collect())
+    }
+}
+
+impl Loader<RuleId> for RecordLoader {
+    type Value = RuleRecord;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[RuleId]) -> Result<HashMap<RuleId, Self::Value>, Self::Error> {
+        let rows = self.store.tenant(self.tenant_id).rules_by_ids(keys).await?;
+        Ok(rows.into_iter().map(|r| (r.rule.id, r)).collect())
+    }
+}
+
+/// Loads where accounts sit now, by account id.
+pub struct PlacementLoader {
+    store: Store,
+    tenant_id: TenantId,
+}
+
+impl PlacementLoader {
+    /// A loader for `tenant_id`.
+    pub fn new(store: Store, tenant_id: TenantId) -> Self {
+        Self { store, tenant_id }
+    }
+}
+
+impl Loader<AccountId> for PlacementLoader {
+    type Value = PlacementRecord;
+    type Error = Arc<StoreError>;
+
+    async fn load(
+        &self,
+        keys: &[AccountId],
+    ) -> Result<HashMap<AccountId, Self::Value>, Self::Error> {
+        Ok(self.store.tenant(self.tenant_id).placements(keys).await?)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The GraphQL schema: queries, mutations, types, and the conventions they share (global ids,
 //! Relay connections, user errors, error codes).
 
+mod accounts;
 mod audit;
 mod context;
 mod error;
@@ -26,13 +27,18 @@ use crate::auth::PasswordHasher;
 pub struct QueryRoot(
     identity::IdentityQuery,
     territories::TerritoryQuery,
+    accounts::AccountQuery,
     audit::AuditQuery,
     node::NodeQuery,
 );
 
 /// All mutations.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(identity::IdentityMutation, territories::TerritoryMutation);
+pub struct MutationRoot(
+    identity::IdentityMutation,
+    territories::TerritoryMutation,
+    accounts::AccountMutation,
+);
 
 /// Terrane's schema type.
 pub type TerraneSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -2,10 +2,14 @@
 
 use async_graphql::{Context, ID, Object, Result};
 use terrane_domain::identity::Permission;
-use terrane_domain::ids::{ApiKeyId, AuditEventId, RealignmentId, TerritoryId, UserId};
+use terrane_domain::ids::{
+    AccountId, ApiKeyId, AuditEventId, RealignmentId, RuleId, TerritoryId, UserId,
+};
 
 use super::ids::{NodeKind, decode};
-use super::types::{ApiKey, AuditEvent, Node, Realignment, Tenant, Territory, User};
+use super::types::{
+    Account, ApiKey, AssignmentRule, AuditEvent, Node, Realignment, Tenant, Territory, User,
+};
 use super::{ApiError, RequestContext};
 use crate::auth::RoleGuard;
 
@@ -55,6 +59,16 @@ impl NodeQuery {
                 .await
                 .map_err(ApiError::from)?
                 .map(|e| Node::AuditEvent(AuditEvent(e))),
+            NodeKind::Account => loaders
+                .records
+                .load_one(AccountId::from_uuid(uuid))
+                .await?
+                .map(|a| Node::Account(Account(a))),
+            NodeKind::AssignmentRule => loaders
+                .records
+                .load_one(RuleId::from_uuid(uuid))
+                .await?
+                .map(|r| Node::AssignmentRule(AssignmentRule(r))),
             NodeKind::User | NodeKind::ApiKey | NodeKind::AuditEvent => None,
         };
         Ok(node)

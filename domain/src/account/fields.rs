@@ -95,7 +95,10 @@ impl Amount {
         if normalized.scale() > 2 {
             return Err(AmountError::TooPrecise);
         }
-        let amount = Self(normalized);
+        // Always two places, as money is written.
+        let mut two_places = normalized;
+        two_places.rescale(2);
+        let amount = Self(two_places);
         if amount.hundredths().is_none_or(|h| h > MAX_HUNDREDTHS) {
             return Err(AmountError::TooLarge);
         }
@@ -111,7 +114,7 @@ impl Amount {
 
     /// Rebuilds an amount from stored hundredths.
     pub fn from_hundredths(hundredths: i64) -> Self {
-        Self(Decimal::new(hundredths, 2).normalize())
+        Self(Decimal::new(hundredths, 2))
     }
 
     /// The amount in hundredths, as stored.
@@ -154,7 +157,7 @@ mod tests {
         let a = Amount::parse("1250000.50").unwrap();
         assert_eq!(a.hundredths(), Some(125_000_050));
         assert_eq!(Amount::from_hundredths(125_000_050), a);
-        assert_eq!(a.to_string(), "1250000.5");
+        assert_eq!(a.to_string(), "1250000.50");
         assert_eq!(Amount::parse("0").unwrap(), Amount::ZERO);
         assert_eq!(Amount::parse("-1"), Err(AmountError::Negative));
         assert_eq!(Amount::parse("1.005"), Err(AmountError::TooPrecise));

@@ -2,7 +2,7 @@
 
 use async_graphql::{ID, Interface};
 
-use super::{ApiKey, AuditEvent, Realignment, Tenant, Territory, User};
+use super::{Account, ApiKey, AssignmentRule, AuditEvent, Realignment, Tenant, Territory, User};
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -20,4 +20,8 @@ pub enum Node {
     Realignment(Realignment),
     /// An audit event.
     AuditEvent(AuditEvent),
+    /// A customer account.
+    Account(Account),
+    /// An assignment rule.
+    AssignmentRule(AssignmentRule),
 }

@@ -125,6 +125,19 @@ impl Territory {
         let depth = self.load_ancestors(ctx).await?.len();
         Ok(i32::try_from(depth).unwrap_or(i32::MAX))
     }
+    /// The accounts assigned to it (not to its descendants), in creation order.
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<crate::graphql::pagination::Conn<super::Account>> {
+        let filter = terrane_persistence::AccountFilter {
+            territory_id: Some(self.0.territory.id),
+            ..Default::default()
+        };
+        crate::graphql::accounts::list(ctx, filter, first, after).await
+    }
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

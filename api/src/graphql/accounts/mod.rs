@@ -1,0 +1,272 @@
+//! Accounts and their assignment: create and list accounts, pin them by hand, write rules.
+//! Every placement goes through the realignment path.
+
+mod inputs;
+
+pub use inputs::*;
+
+use async_graphql::{Context, ID, Object, Result};
+use terrane_domain::assignment::{Assignment, Source};
+use terrane_domain::identity::Permission;
+use terrane_domain::ids::{AccountId, TerritoryId};
+use terrane_domain::realignment::{AccountTarget, AssignAccounts, Change};
+use terrane_persistence::{AccountFilter, AccountRefusal, NewRule, RealignmentRequest};
+
+use crate::auth::RoleGuard;
+use crate::graphql::ids::{NodeKind, decode_as};
+use crate::graphql::pagination::{Conn, connection, page_request};
+use crate::graphql::types::{Account, AssignmentRule, Realignment};
+use crate::graphql::{ApiError, RequestContext, UserError};
+
+/// Most accounts one `assignAccounts` may name.
+const MAX_ASSIGN: usize = 10_000;
+
+impl TryFrom<AccountFilterInput> for AccountFilter {
+    type Error = ApiError;
+    fn try_from(f: AccountFilterInput) -> Result<Self, ApiError> {
+        Ok(AccountFilter {
+            territory_id: f
+                .territory_id
+                .as_ref()
+                .map(|id| decode_as(id, NodeKind::Territory))
+                .transpose()?,
+            unassigned: f.unassigned,
+            industry: f.industry,
+            segment: f.segment,
+            search: f.search,
+        })
+    }
+}
+
+/// Lists accounts as a connection (shared by `accounts` and `Territory.accounts`).
+pub(crate) async fn list(
+    ctx: &Context<'_>,
+    filter: AccountFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<Conn<Account>> {
+    let page = page_request(first, after, |k| k.parse::<AccountId>().ok())?;
+    let had_cursor = page.after.is_some();
+    let rows = RequestContext::of(ctx)?
+        .scope()?
+        .accounts(&filter, page)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(connection(
+        rows,
+        had_cursor,
+        |a| a.account.id.to_string(),
+        Account,
+    ))
+}
+
+/// Account queries.
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// One account; null when it does not exist in your tenant.
+    #[graphql(guard = "RoleGuard::new(Permission::ReadAlignment)")]
+    async fn account(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Account>> {
+        let id: AccountId = decode_as(&id, NodeKind::Account)?;
+        let loaders = RequestContext::of(ctx)?.loaders()?;
+        Ok(loaders
+            .records
+            .load_one(id)
+            .await
+            .map_err(ApiError::from)?
+            .map(Account))
+    }
+
+    /// Accounts in creation order, narrowed by `filter`.
+    #[graphql(guard = "RoleGuard::new(Permission::ReadAlignment)")]
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<AccountFilterInput>,
+    ) -> Result<Conn<Account>> {
+        list(
+            ctx,
+            AccountFilter::try_from(filter.unwrap_or_default())?,
+            first,
+            after,
+        )
+        .await
+    }
+
+    /// The assignment rules, in the order they are tried.
+    #[graphql(guard = "RoleGuard::new(Permission::ReadAlignment)")]
+    async fn assignment_rules(&self, ctx: &Context<'_>) -> Result<Vec<AssignmentRule>> {
+        let rules = RequestContext::of(ctx)?
+            .scope()?
+            .rules()
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rules.into_iter().map(AssignmentRule).collect())
+    }
+}
+
+/// Account mutations.
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Create an account; it is placed at once by pin, rule or geography.
+    #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
+    async fn create_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAccountInput,
+    ) -> Result<CreateAccountPayload> {
+        let request = RequestContext::of(ctx)?;
+        let (account, reason) = match input.into_account() {
+            Ok(parsed) => parsed,
+            Err(user_errors) => {
+                return Ok(CreateAccountPayload {
+                    account: None,
+                    realignment: None,
+                    user_errors,
+                });
+            }
+        };
+        let created = request
+            .scope()?
+            .create_account(&account, reason, &request.write_context()?)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(match created {
+            Ok((record, placed)) => CreateAccountPayload {
+                account: Some(Account(record)),
+                realignment: placed.map(|p| Realignment(p.realignment)),
+                user_errors: vec![],
+            },
+            Err(AccountRefusal::ExternalIdTaken) => CreateAccountPayload {
+                account: None,
+                realignment: None,
+                user_errors: vec![UserError::new(
+                    "externalId",
+                    "EXTERNAL_ID_TAKEN",
+                    "another account has this external id",
+                )],
+            },
+            Err(AccountRefusal::Placement(problems)) => CreateAccountPayload {
+                account: None,
+                realignment: None,
+                user_errors: problems.into_iter().map(UserError::from).collect(),
+            },
+        })
+    }
+
+    /// Put accounts into a territory by hand (pinned unless `pin: false`).
+    #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
+    async fn assign_accounts(
+        &self,
+        ctx: &Context<'_>,
+        input: AssignAccountsInput,
+    ) -> Result<AssignAccountsPayload> {
+        if input.account_ids.is_empty() || input.account_ids.len() > MAX_ASSIGN {
+            return Err(ApiError::BadUserInput(format!(
+                "accountIds must hold 1 to {MAX_ASSIGN} ids"
+            ))
+            .into());
+        }
+        let territory_id: TerritoryId = decode_as(&input.territory_id, NodeKind::Territory)?;
+        let ids = input
+            .account_ids
+            .iter()
+            .map(|id| decode_as::<AccountId>(id, NodeKind::Account))
+            .collect::<Result<Vec<_>, _>>()?;
+        let to = Assignment {
+            territory_id,
+            source: Source::Manual,
+            rule_id: None,
+            pinned: input.pin,
+        };
+        let request = RequestContext::of(ctx)?;
+        let scope = request.scope()?;
+        let realignment = RealignmentRequest {
+            title: format!("Assign {} accounts by hand", ids.len()),
+            reason: input
+                .reason
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty()),
+            changes: vec![Change::AssignAccounts(AssignAccounts {
+                moves: ids
+                    .iter()
+                    .map(|&account_id| AccountTarget {
+                        account_id,
+                        to: Some(to),
+                    })
+                    .collect(),
+            })],
+        };
+        match scope
+            .apply_realignment(realignment, &request.write_context()?)
+            .await
+            .map_err(ApiError::from)?
+        {
+            Ok(applied) => {
+                let accounts = scope.accounts_by_ids(&ids).await.map_err(ApiError::from)?;
+                Ok(AssignAccountsPayload {
+                    accounts: accounts.into_iter().map(Account).collect(),
+                    realignment: Some(Realignment(applied.realignment)),
+                    user_errors: vec![],
+                })
+            }
+            Err(problems) => Ok(AssignAccountsPayload {
+                accounts: vec![],
+                realignment: None,
+                user_errors: problems.into_iter().map(UserError::from).collect(),
+            }),
+        }
+    }
+
+    /// Create an assignment rule.
+    #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
+    async fn create_assignment_rule(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAssignmentRuleInput,
+    ) -> Result<CreateAssignmentRulePayload> {
+        let territory_id: TerritoryId = decode_as(&input.territory_id, NodeKind::Territory)?;
+        let (name, criteria) = match input.parse_criteria() {
+            Ok(parsed) => parsed,
+            Err(user_errors) => {
+                return Ok(CreateAssignmentRulePayload {
+                    rule: None,
+                    user_errors,
+                });
+            }
+        };
+        let request = RequestContext::of(ctx)?;
+        let rule = NewRule {
+            territory_id,
+            name,
+            priority: input.priority,
+            criteria,
+        };
+        match request
+            .scope()?
+            .create_rule(rule, &request.write_context()?)
+            .await
+            .map_err(ApiError::from)?
+        {
+            Some(rule) => Ok(CreateAssignmentRulePayload {
+                rule: Some(AssignmentRule(rule)),
+                user_errors: vec![],
+            }),
+            None => Ok(CreateAssignmentRulePayload {
+                rule: None,
+                user_errors: vec![UserError::new(
+                    "territoryId",
+                    "TERRITORY_NOT_FOUND",
+                    "territory not found",
+                )],
+            }),
+        }
+    }
+}

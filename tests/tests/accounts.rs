@@ -1,0 +1,432 @@
+//! Accounts end to end: placed at creation by geography, rules or pins — and able to say why —
+//! listed and filtered, refused cleanly, and invisible to other tenants.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{Value, json};
+use terrane_tests::{TestApp, error_code, square};
+
+const CREATE_ACCOUNT: &str =
+    "mutation($input: CreateAccountInput!) { createAccount(input: $input) {
+    account { id externalId name potential workload location { lat lon } attributes
+      territory { code } assignment { source pinned since rule { name } realignment { id } } }
+    realignment { id } userErrors { field code message } } }";
+const ASSIGN: &str = "mutation($input: AssignAccountsInput!) { assignAccounts(input: $input) {
+    accounts { id territory { code } assignment { source pinned } } realignment { id } userErrors { field code message } } }";
+const CREATE_RULE: &str = "mutation($input: CreateAssignmentRuleInput!) { createAssignmentRule(input: $input) {
+    rule { id name priority criteria { field op value } territory { code } } userErrors { field code message } } }";
+
+async fn territory_with_boundary(
+    app: &TestApp,
+    token: &str,
+    code: &str,
+    boundary: Value,
+    parent: Option<&str>,
+) -> String {
+    let data = app
+        .ok(
+            Some(token),
+            "mutation($input: CreateTerritoryInput!) { createTerritory(input: $input) { territory { id } userErrors { code } } }",
+            json!({ "input": { "name": code, "code": code, "boundary": boundary, "parentId": parent } }),
+        )
+        .await;
+    data["createTerritory"]["territory"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn create_account(app: &TestApp, token: &str, input: Value) -> Value {
+    app.ok(Some(token), CREATE_ACCOUNT, json!({ "input": input }))
+        .await["createAccount"]
+        .clone()
+}
+
+/// A country (0..20 x 0..10) split into WEST (0..10) and EAST (10..20), plus a boundary-less
+/// STRATEGIC territory for a rule.
+async fn world(app: &TestApp, token: &str) -> (String, String, String, String) {
+    let country = territory_with_boundary(
+        app,
+        token,
+        "LAND",
+        json!({ "type": "Polygon", "coordinates": [[[0, 0], [20, 0], [20, 10], [0, 10], [0, 0]]] }),
+        None,
+    )
+    .await;
+    let west =
+        territory_with_boundary(app, token, "WEST", square(0.0, 0.0, 10.0), Some(&country)).await;
+    let east =
+        territory_with_boundary(app, token, "EAST", square(10.0, 0.0, 10.0), Some(&country)).await;
+    let strategic = app
+        .create_territory(token, "Strategic", "STRATEGIC", Some(&country))
+        .await;
+    (country, west, east, strategic)
+}
+
+#[tokio::test]
+async fn accounts_are_placed_by_pin_rule_or_geography_and_say_why() {
+    let app = TestApp::spawn().await;
+    let acme = app.sign_up("acme").await;
+    let t = acme.token.as_str();
+    let (_, west, east, strategic) = world(&app, t).await;
+    let rule = app
+        .ok(
+            Some(t),
+            CREATE_RULE,
+            json!({ "input": { "territoryId": strategic, "name": "Enterprise", "priority": 10,
+                "criteria": [{ "field": "segment", "op": "EQ", "value": "ENTERPRISE" }, { "field": "potential", "op": "GTE", "value": 1000000 }] } }),
+        )
+        .await;
+    assert_eq!(rule["createAssignmentRule"]["userErrors"], json!([]));
+    assert_eq!(
+        rule["createAssignmentRule"]["rule"]["criteria"][1],
+        json!({ "field": "potential", "op": "GTE", "value": 1000000 })
+    );
+
+    // Geography: the deepest covering boundary; a shared edge goes east.
+    let in_west = create_account(&app, t, json!({ "externalId": "A-1", "name": "West Co", "location": { "lat": 5.0, "lon": 5.0 }, "potential": "1250.50" })).await;
+    assert_eq!(in_west["userErrors"], json!([]));
+    assert_eq!(in_west["account"]["territory"]["code"], "WEST");
+    assert_eq!(in_west["account"]["assignment"]["source"], "GEOGRAPHY");
+    assert_eq!(in_west["account"]["potential"], "1250.50");
+    assert!(in_west["realignment"]["id"].is_string());
+    let on_edge = create_account(
+        &app,
+        t,
+        json!({ "externalId": "A-2", "name": "Edge Co", "location": { "lat": 5.0, "lon": 10.0 } }),
+    )
+    .await;
+    assert_eq!(on_edge["account"]["territory"]["code"], "EAST");
+
+    // A rule beats geography; an account that misses the rule falls back to geography.
+    let big = create_account(&app, t, json!({ "externalId": "A-3", "name": "Big Co", "segment": "enterprise", "potential": 2000000, "location": { "lat": 5.0, "lon": 5.0 } })).await;
+    assert_eq!(big["account"]["territory"]["code"], "STRATEGIC");
+    assert_eq!(big["account"]["assignment"]["source"], "RULE");
+    assert_eq!(big["account"]["assignment"]["rule"]["name"], "Enterprise");
+    let small = create_account(&app, t, json!({ "externalId": "A-4", "name": "Small Co", "segment": "ENTERPRISE", "potential": 5, "location": { "lat": 5.0, "lon": 15.0 } })).await;
+    assert_eq!(small["account"]["territory"]["code"], "EAST");
+
+    // Outside every boundary, or without a location: unassigned, and no realignment.
+    let far = create_account(
+        &app,
+        t,
+        json!({ "externalId": "A-5", "name": "Far Co", "location": { "lat": 40.0, "lon": 40.0 } }),
+    )
+    .await;
+    assert_eq!(far["account"]["territory"], json!(null));
+    assert_eq!(far["account"]["assignment"], json!(null));
+    assert_eq!(far["realignment"], json!(null));
+    let nowhere = create_account(
+        &app,
+        t,
+        json!({ "externalId": "A-6", "name": "No Address Co", "attributes": { "tier": "gold" } }),
+    )
+    .await;
+    assert_eq!(nowhere["account"]["territory"], json!(null));
+    assert_eq!(nowhere["account"]["attributes"], json!({ "tier": "gold" }));
+
+    // Pin by hand: MANUAL, pinned.
+    let far_id = far["account"]["id"].as_str().unwrap();
+    let pinned = app.ok(Some(t), ASSIGN, json!({ "input": { "accountIds": [far_id], "territoryId": west, "reason": "key account" } })).await;
+    assert_eq!(pinned["assignAccounts"]["userErrors"], json!([]));
+    assert_eq!(
+        pinned["assignAccounts"]["accounts"][0]["territory"]["code"],
+        "WEST"
+    );
+    assert_eq!(
+        pinned["assignAccounts"]["accounts"][0]["assignment"],
+        json!({ "source": "MANUAL", "pinned": true })
+    );
+
+    // Lists and filters.
+    let count = |filter: Value| {
+        let app = &app;
+        async move {
+            let data = app.ok(Some(t), "query($f: AccountFilterInput) { accounts(first: 100, filter: $f) { totalCount } }", json!({ "f": filter })).await;
+            data["accounts"]["totalCount"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(count(json!(null)).await, 6);
+    assert_eq!(count(json!({ "territoryId": west })).await, 2);
+    assert_eq!(count(json!({ "territoryId": east })).await, 2);
+    assert_eq!(count(json!({ "unassigned": true })).await, 1);
+    assert_eq!(count(json!({ "unassigned": false })).await, 5);
+    assert_eq!(count(json!({ "segment": "Enterprise" })).await, 2);
+    assert_eq!(count(json!({ "search": "edge" })).await, 1);
+    let territory_accounts = app
+        .ok(Some(t), "query($id: ID!) { territory(id: $id) { accounts(first: 10) { totalCount edges { node { externalId } } } } }", json!({ "id": west }))
+        .await;
+    assert_eq!(territory_accounts["territory"]["accounts"]["totalCount"], 2);
+
+    // Audit: each creation, each placement as one event carrying the digest of its move rows.
+    let events = app.ok(Some(t), "{ auditEvents(first: 100, filter: { entityType: \"Realignment\" }) { edges { node { action after } } } }", json!({})).await;
+    let placements: Vec<&Value> = events["auditEvents"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .collect();
+    assert_eq!(
+        placements.len(),
+        5,
+        "A-1..A-4 placed at creation, A-5 pinned"
+    );
+    assert!(placements.iter().all(|e| e["action"] == "accounts.assigned"
+        && e["after"]["digest"].as_str().is_some_and(|d| d.len() == 64)));
+    assert_eq!(
+        app.ok(Some(t), "{ auditIntegrity { ok } }", json!({}))
+            .await["auditIntegrity"]["ok"],
+        true
+    );
+
+    // A territory that holds accounts cannot be deleted.
+    let refused = app
+        .ok(
+            Some(t),
+            "mutation($id: ID!) { deleteTerritory(input: { id: $id }) { userErrors { code } } }",
+            json!({ "id": east }),
+        )
+        .await;
+    assert_eq!(
+        refused["deleteTerritory"]["userErrors"],
+        json!([{ "code": "HAS_ACCOUNTS" }])
+    );
+}
+
+#[tokio::test]
+async fn bad_account_input_is_refused_field_by_field_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let acme = app.sign_up("acme").await;
+    let t = acme.token.as_str();
+    let (_, west, _, _) = world(&app, t).await;
+    create_account(&app, t, json!({ "externalId": "DUP", "name": "First" })).await;
+    let audit_before = app.audit_count(t).await;
+
+    let refused = |input: Value| {
+        let app = &app;
+        async move {
+            let payload = create_account(app, t, input).await;
+            assert_eq!(payload["account"], json!(null));
+            payload["userErrors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"][1].as_str().unwrap().to_owned(),
+                        e["code"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let other_case =
+        create_account(&app, t, json!({ "externalId": "dup", "name": "Second" })).await;
+    assert_eq!(
+        other_case["userErrors"],
+        json!([]),
+        "external ids are case-sensitive keys"
+    );
+    assert_eq!(
+        refused(json!({ "externalId": "DUP", "name": "Second" })).await,
+        vec![("externalId".to_owned(), "EXTERNAL_ID_TAKEN".to_owned())]
+    );
+    assert_eq!(
+        refused(json!({ "externalId": " ", "name": "", "potential": "-1", "workload": "1.005", "location": { "lat": -122.4, "lon": 37.8 }, "attributes": [1] })).await,
+        vec![
+            ("externalId".to_owned(), "VALIDATION".to_owned()),
+            ("name".to_owned(), "VALIDATION".to_owned()),
+            ("location".to_owned(), "INVALID_LOCATION".to_owned()),
+            ("potential".to_owned(), "VALIDATION".to_owned()),
+            ("workload".to_owned(), "VALIDATION".to_owned()),
+            ("attributes".to_owned(), "VALIDATION".to_owned()),
+        ]
+    );
+    let swapped = create_account(
+        &app,
+        t,
+        json!({ "externalId": "S", "name": "S", "location": { "lat": -122.4, "lon": 37.8 } }),
+    )
+    .await;
+    assert!(
+        swapped["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("swapped")
+    );
+
+    // Rules: every bad criterion named by its index.
+    let rule = app
+        .ok(
+            Some(t),
+            CREATE_RULE,
+            json!({ "input": { "territoryId": west, "name": "Bad", "priority": 1, "criteria": [
+                { "field": "colour", "op": "EQ", "value": "red" },
+                { "field": "name", "op": "GT", "value": "b" },
+                { "field": "segment", "op": "IN", "value": "SMB" }
+            ] } }),
+        )
+        .await;
+    let errors = rule["createAssignmentRule"]["userErrors"]
+        .as_array()
+        .unwrap();
+    assert_eq!(errors.len(), 3);
+    assert!(errors.iter().all(|e| e["code"] == "INVALID_CRITERION"));
+    assert_eq!(errors[2]["field"], json!(["input", "criteria", "2"]));
+
+    // Manual assignment to nowhere, or of nothing real.
+    let ghost = app.create_territory(t, "Ghost", "GHOST", None).await;
+    app.ok(
+        Some(t),
+        "mutation($id: ID!) { deleteTerritory(input: { id: $id }) { deletedTerritoryId } }",
+        json!({ "id": ghost }),
+    )
+    .await;
+    let audit_mid = app.audit_count(t).await;
+    let accounts = app
+        .ok(
+            Some(t),
+            "{ accounts(first: 10) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let dup_id = accounts["accounts"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let to_ghost = app
+        .ok(
+            Some(t),
+            ASSIGN,
+            json!({ "input": { "accountIds": [dup_id], "territoryId": ghost } }),
+        )
+        .await;
+    assert_eq!(
+        to_ghost["assignAccounts"]["userErrors"][0]["code"],
+        "TERRITORY_NOT_FOUND"
+    );
+    let none = app
+        .gql(
+            Some(t),
+            ASSIGN,
+            json!({ "input": { "accountIds": [], "territoryId": west } }),
+        )
+        .await;
+    assert_eq!(error_code(&none), Some("BAD_USER_INPUT"));
+    assert_eq!(
+        app.audit_count(t).await,
+        audit_mid,
+        "refused assignments write nothing"
+    );
+
+    // Refused creations wrote nothing either (2 accounts: DUP and dup).
+    let total = app
+        .ok(Some(t), "{ accounts { totalCount } }", json!({}))
+        .await;
+    assert_eq!(total["accounts"]["totalCount"], 2);
+    assert!(audit_before < audit_mid);
+}
+
+#[tokio::test]
+async fn tenant_b_cannot_see_assign_or_rule_over_tenant_a_accounts() {
+    let app = TestApp::spawn().await;
+    let a = app.sign_up("tenant-a").await;
+    let (_, a_west, _, _) = world(&app, &a.token).await;
+    let a_account = create_account(
+        &app,
+        &a.token,
+        json!({ "externalId": "A-1", "name": "A Co", "location": { "lat": 5.0, "lon": 5.0 } }),
+    )
+    .await;
+    let a_account_id = a_account["account"]["id"].as_str().unwrap().to_owned();
+    let a_rule = app
+        .ok(Some(&a.token), CREATE_RULE, json!({ "input": { "territoryId": a_west, "name": "A rule", "priority": 1, "criteria": [] } }))
+        .await;
+    let a_rule_id = a_rule["createAssignmentRule"]["rule"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = app
+        .ok(Some(&a.token), "query($id: ID!) { account(id: $id) { territory { code } assignment { source } } accounts { totalCount } }", json!({ "id": a_account_id }))
+        .await;
+
+    let b = app.sign_up("tenant-b").await;
+    let (_, b_west, _, _) = world(&app, &b.token).await;
+    let b_account = create_account(
+        &app,
+        &b.token,
+        json!({ "externalId": "A-1", "name": "B Co", "location": { "lat": 5.0, "lon": 5.0 } }),
+    )
+    .await;
+    assert_eq!(
+        b_account["userErrors"],
+        json!([]),
+        "external ids are unique per tenant, not globally"
+    );
+    let b_account_id = b_account["account"]["id"].as_str().unwrap().to_owned();
+
+    for id in [&a_account_id, &a_rule_id] {
+        let node = app
+            .ok(
+                Some(&b.token),
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(node["node"], json!(null));
+    }
+    let account = app
+        .ok(
+            Some(&b.token),
+            "query($id: ID!) { account(id: $id) { id } }",
+            json!({ "id": a_account_id }),
+        )
+        .await;
+    assert_eq!(account["account"], json!(null));
+    let listed = app.ok(Some(&b.token), "query($t: ID) { accounts(filter: { territoryId: $t }) { totalCount } all: accounts { totalCount } assignmentRules { id } }", json!({ "t": a_west })).await;
+    assert_eq!(listed["accounts"]["totalCount"], 0);
+    assert_eq!(listed["all"]["totalCount"], 1);
+    assert_eq!(listed["assignmentRules"], json!([]));
+
+    // B cannot move A's account (into its own territory or A's), nor put its own into A's territory.
+    let move_a = app
+        .ok(
+            Some(&b.token),
+            ASSIGN,
+            json!({ "input": { "accountIds": [a_account_id], "territoryId": b_west } }),
+        )
+        .await;
+    assert_eq!(
+        move_a["assignAccounts"]["userErrors"][0]["code"],
+        "ACCOUNT_NOT_FOUND"
+    );
+    let into_a = app
+        .ok(
+            Some(&b.token),
+            ASSIGN,
+            json!({ "input": { "accountIds": [b_account_id], "territoryId": a_west } }),
+        )
+        .await;
+    assert_eq!(
+        into_a["assignAccounts"]["userErrors"][0]["code"],
+        "TERRITORY_NOT_FOUND"
+    );
+    let rule_on_a = app
+        .ok(Some(&b.token), CREATE_RULE, json!({ "input": { "territoryId": a_west, "name": "sneaky", "priority": 0, "criteria": [] } }))
+        .await;
+    assert_eq!(
+        rule_on_a["createAssignmentRule"]["userErrors"][0]["code"],
+        "TERRITORY_NOT_FOUND"
+    );
+    // B's catch-all rule places only B's new accounts.
+    app.ok(
+        Some(&b.token),
+        CREATE_RULE,
+        json!({ "input": { "territoryId": b_west, "name": "all", "priority": 0, "criteria": [] } }),
+    )
+    .await;
+
+    let after = app
+        .ok(Some(&a.token), "query($id: ID!) { account(id: $id) { territory { code } assignment { source } } accounts { totalCount } }", json!({ "id": a_account_id }))
+        .await;
+    assert_eq!(after, before, "tenant A's accounts changed");
+}
