@@ -7,6 +7,7 @@
 //! state and appends hash-chained audit events.
 
 mod accounts;
+mod assignment_run;
 mod audit;
 mod connect;
 // Entities mirror the tables column for column; their docs are the migrations.
@@ -24,6 +25,7 @@ mod territories;
 pub mod testing;
 
 pub use accounts::{AccountFilter, AccountRecord, AccountRefusal, PlacementRecord};
+pub use assignment_run::{MoveRow, RunOutcome};
 pub use audit::AuditFilter;
 pub use connect::Store;
 pub use error::StoreError;

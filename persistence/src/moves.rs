@@ -150,6 +150,19 @@ pub(crate) async fn write<C: ConnectionTrait>(
                 .exec_without_returning(conn)
                 .await?;
         }
+    }
+    write_rows(conn, tenant, realignment, moves).await
+}
+
+/// Records `moves` as the move rows of `realignment` (for an applied realignment, next to the
+/// state they produced; for a draft, as the plan a preview shows).
+pub(crate) async fn write_rows<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    realignment: RealignmentId,
+    moves: &[AccountMove],
+) -> Result<(), StoreError> {
+    for chunk in moves.chunks(BATCH) {
         let rows = chunk.iter().map(|m| realignment_move::ActiveModel {
             tenant_id: Set(tenant),
             realignment_id: Set(realignment.as_uuid()),

@@ -137,6 +137,44 @@ async fn write_territory<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Stores a realignment and its changes.
+pub(crate) async fn record_realignment<C: ConnectionTrait>(
+    conn: &C,
+    tenant: uuid::Uuid,
+    record: &RealignmentRecord,
+    changes: &[Change],
+) -> Result<(), StoreError> {
+    realignment_entity::Entity::insert(realignment_entity::ActiveModel {
+        tenant_id: Set(tenant),
+        id: Set(record.id.as_uuid()),
+        title: Set(record.title.clone()),
+        reason: Set(record.reason.clone()),
+        status: Set(record.status.as_str().to_owned()),
+        created_by_kind: Set(record.created_by.kind.as_str().to_owned()),
+        created_by: Set(record.created_by.id),
+        created_at: Set(record.created_at),
+        applied_at: Set(record.applied_at),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    let rows =
+        changes
+            .iter()
+            .enumerate()
+            .map(|(position, change)| realignment_change::ActiveModel {
+                tenant_id: Set(tenant),
+                realignment_id: Set(record.id.as_uuid()),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                change: Set(change.to_json().to_string()),
+            });
+    if !changes.is_empty() {
+        realignment_change::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 impl TenantScope<'_> {
     /// Applies `request` at once: all of it, or (with the problems found) nothing at all.
     pub async fn apply_realignment(
@@ -186,32 +224,7 @@ impl TenantScope<'_> {
             created_at: now,
             applied_at: Some(now),
         };
-        realignment_entity::Entity::insert(realignment_entity::ActiveModel {
-            tenant_id: Set(tenant),
-            id: Set(id.as_uuid()),
-            title: Set(record.title.clone()),
-            reason: Set(record.reason.clone()),
-            status: Set(record.status.as_str().to_owned()),
-            created_by_kind: Set(ctx.actor.kind.as_str().to_owned()),
-            created_by: Set(ctx.actor.id),
-            created_at: Set(now),
-            applied_at: Set(Some(now)),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        let change_rows = request
-            .changes
-            .iter()
-            .enumerate()
-            .map(|(position, change)| realignment_change::ActiveModel {
-                tenant_id: Set(tenant),
-                realignment_id: Set(id.as_uuid()),
-                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-                change: Set(change.to_json().to_string()),
-            });
-        realignment_change::Entity::insert_many(change_rows)
-            .exec_without_returning(txn)
-            .await?;
+        record_realignment(txn, tenant, &record, &request.changes).await?;
 
         let mut events = Vec::with_capacity(applied.effects.len());
         let event = |action: &str, entity_type: &str, entity_id: uuid::Uuid| NewAuditEvent {

@@ -430,3 +430,88 @@ async fn tenant_b_cannot_see_assign_or_rule_over_tenant_a_accounts() {
         .await;
     assert_eq!(after, before, "tenant A's accounts changed");
 }
+
+const RUN: &str = "mutation($apply: Boolean!) { runAssignment(input: { apply: $apply, reason: \"quarterly\" }) {
+    movedAccounts realignment { id status moves(first: 10) { totalCount edges { node { account { externalId } from { code } to { code } source } } } }
+    userErrors { code } } }";
+
+async fn placed(app: &TestApp, token: &str, id: &str) -> Value {
+    app.ok(
+        Some(token),
+        "query($id: ID!) { account(id: $id) { territory { code } assignment { source pinned } } }",
+        json!({ "id": id }),
+    )
+    .await["account"]
+        .clone()
+}
+
+#[tokio::test]
+async fn run_assignment_drafts_then_applies_and_leaves_pins_alone() {
+    let app = TestApp::spawn().await;
+    let acme = app.sign_up("acme").await;
+    let t = acme.token.as_str();
+    let (_, _, east, strategic) = world(&app, t).await;
+    let movable = create_account(&app, t, json!({ "externalId": "E-1", "name": "Big", "segment": "ENTERPRISE", "location": { "lat": 5.0, "lon": 5.0 } })).await;
+    let movable = movable["account"]["id"].as_str().unwrap().to_owned();
+    let pinned = create_account(&app, t, json!({ "externalId": "E-2", "name": "Pinned", "segment": "ENTERPRISE", "location": { "lat": 5.0, "lon": 5.0 } })).await;
+    let pinned = pinned["account"]["id"].as_str().unwrap().to_owned();
+    app.ok(
+        Some(t),
+        ASSIGN,
+        json!({ "input": { "accountIds": [pinned], "territoryId": east } }),
+    )
+    .await;
+    // The rule arrives after the accounts: only a re-run applies it.
+    app.ok(
+        Some(t),
+        CREATE_RULE,
+        json!({ "input": { "territoryId": strategic, "name": "Enterprise", "priority": 1, "criteria": [{ "field": "segment", "op": "EQ", "value": "ENTERPRISE" }] } }),
+    )
+    .await;
+    assert_eq!(placed(&app, t, &movable).await["territory"]["code"], "WEST");
+
+    let draft = app.ok(Some(t), RUN, json!({ "apply": false })).await["runAssignment"].clone();
+    assert_eq!(draft["movedAccounts"], 1);
+    assert_eq!(draft["realignment"]["status"], "DRAFT");
+    assert_eq!(
+        draft["realignment"]["moves"]["edges"][0]["node"],
+        json!({ "account": { "externalId": "E-1" }, "from": { "code": "WEST" }, "to": { "code": "STRATEGIC" }, "source": "RULE" })
+    );
+    assert_eq!(
+        placed(&app, t, &movable).await["territory"]["code"],
+        "WEST",
+        "a draft changes nothing"
+    );
+
+    let applied = app.ok(Some(t), RUN, json!({ "apply": true })).await["runAssignment"].clone();
+    assert_eq!(applied["movedAccounts"], 1);
+    assert_eq!(applied["realignment"]["status"], "APPLIED");
+    assert_eq!(
+        placed(&app, t, &movable).await,
+        json!({ "territory": { "code": "STRATEGIC" }, "assignment": { "source": "RULE", "pinned": false } })
+    );
+    assert_eq!(
+        placed(&app, t, &pinned).await,
+        json!({ "territory": { "code": "EAST" }, "assignment": { "source": "MANUAL", "pinned": true } })
+    );
+
+    let again = app.ok(Some(t), RUN, json!({ "apply": true })).await["runAssignment"].clone();
+    assert_eq!(
+        again["movedAccounts"], 0,
+        "a second run finds nothing to move"
+    );
+
+    // Another tenant's run touches nothing here.
+    let other = app.sign_up("other").await;
+    let (_, other_west, _, _) = world(&app, &other.token).await;
+    app.ok(Some(&other.token), CREATE_RULE, json!({ "input": { "territoryId": other_west, "name": "all", "priority": 0, "criteria": [] } })).await;
+    let foreign = app
+        .ok(Some(&other.token), RUN, json!({ "apply": true }))
+        .await["runAssignment"]
+        .clone();
+    assert_eq!(foreign["movedAccounts"], 0);
+    assert_eq!(
+        placed(&app, t, &movable).await["territory"]["code"],
+        "STRATEGIC"
+    );
+}

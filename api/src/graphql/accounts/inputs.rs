@@ -288,3 +288,24 @@ impl CreateAssignmentRuleInput {
         }
     }
 }
+
+/// Re-run the assignment engine over every account.
+#[derive(InputObject)]
+pub struct RunAssignmentInput {
+    /// Apply the moves at once; otherwise keep them as a DRAFT realignment to review.
+    #[graphql(default = false)]
+    pub apply: bool,
+    /// Why, for the audit log.
+    pub reason: Option<String>,
+}
+
+/// The run's realignment.
+#[derive(SimpleObject)]
+pub struct RunAssignmentPayload {
+    /// APPLIED, or a DRAFT whose `moves` list what would change.
+    pub realignment: Option<Realignment>,
+    /// How many accounts move (or would).
+    pub moved_accounts: u64,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}

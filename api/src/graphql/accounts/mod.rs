@@ -225,6 +225,37 @@ impl AccountMutation {
         }
     }
 
+    /// Re-run the engine over every account (pins stay): a draft listing the moves, or applied.
+    #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
+    async fn run_assignment(
+        &self,
+        ctx: &Context<'_>,
+        input: RunAssignmentInput,
+    ) -> Result<RunAssignmentPayload> {
+        let request = RequestContext::of(ctx)?;
+        let reason = input
+            .reason
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty());
+        match request
+            .scope()?
+            .run_assignment(input.apply, reason, &request.write_context()?)
+            .await
+            .map_err(ApiError::from)?
+        {
+            Ok(run) => Ok(RunAssignmentPayload {
+                realignment: Some(Realignment(run.realignment)),
+                moved_accounts: run.moved,
+                user_errors: vec![],
+            }),
+            Err(problems) => Ok(RunAssignmentPayload {
+                realignment: None,
+                moved_accounts: 0,
+                user_errors: problems.into_iter().map(UserError::from).collect(),
+            }),
+        }
+    }
+
     /// Create an assignment rule.
     #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
     async fn create_assignment_rule(

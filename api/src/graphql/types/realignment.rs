@@ -1,12 +1,18 @@
 //! Realignments as clients see them.
 
-use async_graphql::{Enum, ID, Object};
+use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
+use terrane_domain::ids::AccountId;
 use terrane_domain::realignment::RealignmentStatus as DomainStatus;
+use terrane_persistence::MoveRow;
 use terrane_persistence::RealignmentRecord;
 
+use super::account::{Account, AssignmentSource};
 use super::audit::AuditActor;
+use super::territory::Territory;
 use crate::graphql::ids::{NodeKind, encode};
+use crate::graphql::pagination::{Conn, connection, page_request};
+use crate::graphql::{ApiError, RequestContext};
 
 /// Where a realignment is in its life.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -61,5 +67,71 @@ impl Realignment {
     /// When it was applied.
     async fn applied_at(&self) -> Option<DateTime<Utc>> {
         self.0.applied_at
+    }
+    /// The accounts it moves (or, for a draft, would move), in account order.
+    async fn moves(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<RealignmentMove>> {
+        let page = page_request(first, after, |k| k.parse::<AccountId>().ok())?;
+        let had_cursor = page.after.is_some();
+        let rows = RequestContext::of(ctx)?
+            .scope()?
+            .realignment_moves(self.0.id, page)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(connection(
+            rows,
+            had_cursor,
+            |m| m.account_id.to_string(),
+            RealignmentMove,
+        ))
+    }
+}
+
+/// One account's move in a realignment.
+pub struct RealignmentMove(pub MoveRow);
+
+#[Object]
+impl RealignmentMove {
+    /// The account.
+    async fn account(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
+        let loaders = RequestContext::of(ctx)?.loaders()?;
+        Ok(loaders
+            .records
+            .load_one(self.0.account_id)
+            .await
+            .map_err(ApiError::from)?
+            .map(Account))
+    }
+    /// The territory it leaves; null when it was unassigned.
+    async fn from(&self, ctx: &Context<'_>) -> Result<Option<Territory>> {
+        let Some(id) = self.0.from_territory else {
+            return Ok(None);
+        };
+        let loaders = RequestContext::of(ctx)?.loaders()?;
+        Ok(loaders
+            .records
+            .load_one(id)
+            .await
+            .map_err(ApiError::from)?
+            .map(Territory))
+    }
+    /// The territory it goes to; null when it becomes unassigned.
+    async fn to(&self, ctx: &Context<'_>) -> Result<Option<Territory>> {
+        let Some(to) = self.0.to else { return Ok(None) };
+        let loaders = RequestContext::of(ctx)?.loaders()?;
+        Ok(loaders
+            .records
+            .load_one(to.territory_id)
+            .await
+            .map_err(ApiError::from)?
+            .map(Territory))
+    }
+    /// Why it goes there.
+    async fn source(&self) -> Option<AssignmentSource> {
+        self.0.to.map(|t| t.source.into())
     }
 }
