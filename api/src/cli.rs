@@ -37,6 +37,32 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Print the GraphQL schema (SDL).
     PrintSchema,
+    /// Bulk operations on a tenant's data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// What to import.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import accounts from a CSV file (streamed: any size), placing them like `importAccounts`.
+    Accounts(ImportAccountsArgs),
+}
+
+/// Options of `import accounts`.
+#[derive(Debug, Args)]
+pub struct ImportAccountsArgs {
+    /// The tenant's slug.
+    #[arg(long)]
+    pub tenant: String,
+    /// The CSV file.
+    pub file: std::path::PathBuf,
+    /// Import the good rows even when some are bad (default: all or nothing).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// Where the database is.
@@ -88,6 +114,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PrintSchema => {
             print!("{}", crate::graphql::sdl());
         }
+        Command::Import(ImportCommand::Accounts(args)) => {
+            telemetry::init(cli.log_format);
+            import_accounts(args).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn import_accounts(args: ImportAccountsArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use terrane_domain::audit::Actor;
+    use terrane_persistence::{ImportMode, WriteContext};
+
+    let store = terrane_persistence::Store::connect(&args.database.database_url).await?;
+    store.migrate().await?;
+    let slug = terrane_domain::identity::TenantSlug::parse(&args.tenant)?;
+    let tenant = store
+        .tenant_by_slug(&slug)
+        .await?
+        .with_context(|| format!("no tenant '{slug}'"))?;
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("opening {}", args.file.display()))?;
+    let mode = if args.skip_invalid {
+        ImportMode::SkipInvalid
+    } else {
+        ImportMode::AllOrNothing
+    };
+    let ctx = WriteContext {
+        actor: Actor::SYSTEM,
+        request_id: Some(format!("cli-import-{}", uuid::Uuid::now_v7())),
+    };
+    let started = std::time::Instant::now();
+    let report = store
+        .tenant(tenant.id)
+        .import_accounts(std::io::BufReader::with_capacity(1 << 20, file), mode, &ctx)
+        .await?
+        .map_err(|message| anyhow::anyhow!("{message}"))?;
+    for error in &report.errors {
+        eprintln!("line {}: {}", error.line, error.message);
+    }
+    println!(
+        "{}: {} created, {} updated, {} failed, {} placed in {:.1}s",
+        if report.committed {
+            "imported"
+        } else {
+            "nothing imported"
+        },
+        report.created,
+        report.updated,
+        report.failed,
+        report.placed,
+        started.elapsed().as_secs_f64()
+    );
+    if !report.committed {
+        anyhow::bail!(
+            "{} bad rows; nothing was written (use --skip-invalid to import the good rows)",
+            report.failed
+        );
     }
     Ok(())
 }

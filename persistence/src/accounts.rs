@@ -110,7 +110,7 @@ impl TryFrom<account::Model> for AccountRecord {
     }
 }
 
-fn row(
+pub(crate) fn row(
     tenant: uuid::Uuid,
     a: &Account,
     now: DateTime<Utc>,

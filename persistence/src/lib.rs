@@ -15,6 +15,7 @@ mod connect;
 mod entity;
 mod error;
 mod identity;
+mod import;
 mod moves;
 mod page;
 mod realignments;
@@ -33,6 +34,7 @@ pub use identity::{
     ApiKeyRecord, LoginRecord, NewApiKey, NewSession, NewUser, Principal, SignUp, SignUpRefusal,
     UserRecord,
 };
+pub use import::{ImportMode, ImportReport, RowError};
 pub use page::{Page, PageRequest};
 pub use realignments::{AppliedRealignment, RealignmentRecord, RealignmentRequest};
 pub use records::{TenantRecord, TerritoryRecord};

@@ -3,9 +3,11 @@
 
 mod fields;
 mod location;
+mod row;
 
 pub use fields::{AccountName, Amount, AmountError, ExternalId, FieldError};
 pub use location::{Location, LocationError};
+pub use row::{CsvColumns, KNOWN_COLUMNS};
 
 use serde_json::{Map, Value};
 

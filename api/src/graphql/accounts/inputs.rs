@@ -309,3 +309,52 @@ pub struct RunAssignmentPayload {
     /// Why it was refused.
     pub user_errors: Vec<UserError>,
 }
+
+/// What to do with bad rows.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum ImportMode {
+    /// Any bad row: import nothing (default).
+    #[default]
+    AllOrNothing,
+    /// Import the good rows, report the bad ones.
+    SkipInvalid,
+}
+
+/// Import accounts from CSV text.
+#[derive(InputObject)]
+pub struct ImportAccountsInput {
+    /// The file: header `external_id,name,lat,lon,industry,segment,potential,workload,address`
+    /// (only external_id and name required; any other column goes into attributes).
+    pub csv: String,
+    /// What to do with bad rows.
+    #[graphql(default)]
+    pub mode: ImportMode,
+}
+
+/// A row that could not be imported.
+#[derive(SimpleObject)]
+pub struct ImportRowError {
+    /// Line in the file (the header is line 1).
+    pub line: u64,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// The outcome of an import.
+#[derive(SimpleObject)]
+pub struct ImportAccountsPayload {
+    /// New accounts.
+    pub created: u64,
+    /// Updated accounts (same external id).
+    pub updated: u64,
+    /// Bad rows.
+    pub failed: u64,
+    /// The first 1,000 bad rows.
+    pub errors: Vec<ImportRowError>,
+    /// Whether anything was written.
+    pub committed: bool,
+    /// The realignment that placed the imported accounts.
+    pub realignment: Option<Realignment>,
+    /// Why the file as a whole was refused.
+    pub user_errors: Vec<UserError>,
+}

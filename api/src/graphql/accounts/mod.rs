@@ -10,6 +10,7 @@ use terrane_domain::assignment::{Assignment, Source};
 use terrane_domain::identity::Permission;
 use terrane_domain::ids::{AccountId, TerritoryId};
 use terrane_domain::realignment::{AccountTarget, AssignAccounts, Change};
+use terrane_persistence::ImportMode as StoreImportMode;
 use terrane_persistence::{AccountFilter, AccountRefusal, NewRule, RealignmentRequest};
 
 use crate::auth::RoleGuard;
@@ -20,6 +21,8 @@ use crate::graphql::{ApiError, RequestContext, UserError};
 
 /// Most accounts one `assignAccounts` may name.
 const MAX_ASSIGN: usize = 10_000;
+/// Largest CSV accepted inline over GraphQL; larger files go through `terrane import accounts`.
+const MAX_INLINE_CSV: usize = 32 * 1024 * 1024;
 
 impl TryFrom<AccountFilterInput> for AccountFilter {
     type Error = ApiError;
@@ -254,6 +257,58 @@ impl AccountMutation {
                 user_errors: problems.into_iter().map(UserError::from).collect(),
             }),
         }
+    }
+
+    /// Import accounts from CSV: upsert by external id, place them, report bad rows by line.
+    #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
+    async fn import_accounts(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportAccountsInput,
+    ) -> Result<ImportAccountsPayload> {
+        if input.csv.len() > MAX_INLINE_CSV {
+            return Err(ApiError::BadUserInput(format!(
+                "csv is over {MAX_INLINE_CSV} bytes; use `terrane import accounts` for large files"
+            ))
+            .into());
+        }
+        let mode = match input.mode {
+            ImportMode::AllOrNothing => StoreImportMode::AllOrNothing,
+            ImportMode::SkipInvalid => StoreImportMode::SkipInvalid,
+        };
+        let request = RequestContext::of(ctx)?;
+        let outcome = request
+            .scope()?
+            .import_accounts(input.csv.as_bytes(), mode, &request.write_context()?)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(match outcome {
+            Ok(report) => ImportAccountsPayload {
+                created: report.created,
+                updated: report.updated,
+                failed: report.failed,
+                errors: report
+                    .errors
+                    .into_iter()
+                    .map(|e| ImportRowError {
+                        line: e.line,
+                        message: e.message,
+                    })
+                    .collect(),
+                committed: report.committed,
+                realignment: report.realignment.map(Realignment),
+                user_errors: vec![],
+            },
+            Err(message) => ImportAccountsPayload {
+                created: 0,
+                updated: 0,
+                failed: 0,
+                errors: vec![],
+                committed: false,
+                realignment: None,
+                user_errors: vec![UserError::new("csv", "INVALID_CSV", message)],
+            },
+        })
     }
 
     /// Create an assignment rule.
