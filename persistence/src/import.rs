@@ -134,14 +134,15 @@ impl TenantScope<'_> {
             if fields.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
-            if let Some(external_id) = columns.external_id(&fields) {
-                if !seen.insert(external_id.to_owned()) {
-                    fail(
-                        line,
-                        format!("duplicate external_id '{external_id}' (an earlier row has it)"),
-                    );
-                    continue;
-                }
+            if let Some(external_id) = columns
+                .external_id(&fields)
+                .filter(|id| !seen.insert((*id).to_owned()))
+            {
+                fail(
+                    line,
+                    format!("duplicate external_id '{external_id}' (an earlier row has it)"),
+                );
+                continue;
             }
             match columns.account(&fields) {
                 Ok(account) => batch.push(account),
@@ -152,7 +153,6 @@ impl TenantScope<'_> {
                     .await?;
             }
         }
-        drop(fail);
         if failed > 0 && mode == ImportMode::AllOrNothing {
             // Dropping the transaction rolls back every batch already written.
             return Ok(Ok(ImportReport {
