@@ -40,6 +40,22 @@ pub enum Command {
     /// Bulk operations on a tenant's data.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Re-run the assignment engine over a tenant's accounts (a draft unless --apply).
+    RunAssignment(RunAssignmentArgs),
+}
+
+/// Options of `run-assignment`.
+#[derive(Debug, Args)]
+pub struct RunAssignmentArgs {
+    /// The tenant's slug.
+    #[arg(long)]
+    pub tenant: String,
+    /// Apply the moves; otherwise they are kept as a draft realignment.
+    #[arg(long)]
+    pub apply: bool,
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// What to import.
@@ -118,22 +134,66 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(cli.log_format);
             import_accounts(args).await?;
         }
+        Command::RunAssignment(args) => {
+            telemetry::init(cli.log_format);
+            run_assignment(args).await?;
+        }
     }
+    Ok(())
+}
+
+/// Opens the store and finds a tenant by slug, for the commands that act on one tenant.
+async fn tenant_store(
+    database_url: &str,
+    slug: &str,
+) -> anyhow::Result<(terrane_persistence::Store, terrane_domain::ids::TenantId)> {
+    use anyhow::Context as _;
+    let store = terrane_persistence::Store::connect(database_url).await?;
+    store.migrate().await?;
+    let slug = terrane_domain::identity::TenantSlug::parse(slug)?;
+    let tenant = store
+        .tenant_by_slug(&slug)
+        .await?
+        .with_context(|| format!("no tenant '{slug}'"))?;
+    Ok((store, tenant.id))
+}
+
+/// The actor and request id of a command-line operation.
+fn cli_context(what: &str) -> terrane_persistence::WriteContext {
+    terrane_persistence::WriteContext {
+        actor: terrane_domain::audit::Actor::SYSTEM,
+        request_id: Some(format!("cli-{what}-{}", uuid::Uuid::now_v7())),
+    }
+}
+
+async fn run_assignment(args: RunAssignmentArgs) -> anyhow::Result<()> {
+    let (store, tenant) = tenant_store(&args.database.database_url, &args.tenant).await?;
+    let started = std::time::Instant::now();
+    let run = store
+        .tenant(tenant)
+        .run_assignment(
+            args.apply,
+            Some("command line".to_owned()),
+            &cli_context("run-assignment"),
+        )
+        .await?
+        .map_err(|problems| anyhow::anyhow!("refused: {problems:?}"))?;
+    println!(
+        "{} accounts {} ({:?} realignment {}) in {:.1}s",
+        run.moved,
+        if args.apply { "moved" } else { "would move" },
+        run.realignment.status,
+        run.realignment.id,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
 async fn import_accounts(args: ImportAccountsArgs) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    use terrane_domain::audit::Actor;
-    use terrane_persistence::{ImportMode, WriteContext};
+    use terrane_persistence::ImportMode;
 
-    let store = terrane_persistence::Store::connect(&args.database.database_url).await?;
-    store.migrate().await?;
-    let slug = terrane_domain::identity::TenantSlug::parse(&args.tenant)?;
-    let tenant = store
-        .tenant_by_slug(&slug)
-        .await?
-        .with_context(|| format!("no tenant '{slug}'"))?;
+    let (store, tenant) = tenant_store(&args.database.database_url, &args.tenant).await?;
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("opening {}", args.file.display()))?;
     let mode = if args.skip_invalid {
@@ -141,14 +201,14 @@ async fn import_accounts(args: ImportAccountsArgs) -> anyhow::Result<()> {
     } else {
         ImportMode::AllOrNothing
     };
-    let ctx = WriteContext {
-        actor: Actor::SYSTEM,
-        request_id: Some(format!("cli-import-{}", uuid::Uuid::now_v7())),
-    };
     let started = std::time::Instant::now();
     let report = store
-        .tenant(tenant.id)
-        .import_accounts(std::io::BufReader::with_capacity(1 << 20, file), mode, &ctx)
+        .tenant(tenant)
+        .import_accounts(
+            std::io::BufReader::with_capacity(1 << 20, file),
+            mode,
+            &cli_context("import"),
+        )
         .await?
         .map_err(|message| anyhow::anyhow!("{message}"))?;
     for error in &report.errors {

@@ -2,6 +2,8 @@
 //! a country tiled without gaps or overlaps by 5 regions, 15 districts and 60 leaf territories.
 //! Seeding is idempotent and goes through the same realignment path as any user's change.
 
+mod accounts;
+
 use terrane_domain::audit::{Actor, ActorKind};
 use terrane_domain::identity::{DisplayName, Email, Password, Role, TenantName, TenantSlug};
 use terrane_domain::ids::{SessionId, TenantId, TerritoryId, UserId};
@@ -159,14 +161,20 @@ pub async fn seed(store: &Store, hasher: &PasswordHasher) -> anyhow::Result<()> 
             };
             scope.create_user(&user, &ctx).await?;
         }
+        let changes = hierarchy()?;
+        let country = changes
+            .first()
+            .and_then(Change::territory_id)
+            .ok_or_else(|| anyhow::anyhow!("empty demo hierarchy"))?;
         let request = RealignmentRequest {
             title: "Initial territory design".to_owned(),
             reason: Some("Demo data".to_owned()),
-            changes: hierarchy()?,
+            changes,
         };
         if let Err(problems) = scope.apply_realignment(request, &ctx).await? {
             anyhow::bail!("demo hierarchy refused: {problems:?}");
         }
+        accounts::seed(&scope, country, &ctx).await?;
     }
     println!(
         "Demo tenant ready. Log in with tenantSlug \"{DEMO_SLUG}\", email \"{DEMO_ADMIN}\" (or manager@, rep@, auditor@demo.terrane.dev), password \"{DEMO_PASSWORD}\"."
