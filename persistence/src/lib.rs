@@ -16,6 +16,7 @@ mod entity;
 mod error;
 mod identity;
 mod import;
+mod metrics;
 mod moves;
 mod page;
 mod realignments;
@@ -35,6 +36,7 @@ pub use identity::{
     UserRecord,
 };
 pub use import::{ImportMode, ImportReport, RowError};
+pub use metrics::TerritoryMetrics;
 pub use page::{Page, PageRequest};
 pub use realignments::{AppliedRealignment, RealignmentRecord, RealignmentRequest};
 pub use records::{TenantRecord, TerritoryRecord};

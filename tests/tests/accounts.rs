@@ -157,6 +157,37 @@ async fn accounts_are_placed_by_pin_rule_or_geography_and_say_why() {
         .await;
     assert_eq!(territory_accounts["territory"]["accounts"]["totalCount"], 2);
 
+    // Sums per territory, in SQL: direct, or over the whole subtree.
+    let land = app
+        .ok(
+            Some(t),
+            "{ territories(search: \"LAND\") { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["territories"]["edges"][0]["node"]["id"]
+        .clone();
+    let metrics = app
+        .ok(
+            Some(t),
+            "query($land: ID!, $west: ID!) {
+               land: territory(id: $land) { direct: metrics { accountCount potential } all: metrics(includeDescendants: true) { accountCount potential workload } }
+               west: territory(id: $west) { metrics { accountCount potential } } }",
+            json!({ "land": land, "west": west }),
+        )
+        .await;
+    assert_eq!(
+        metrics["land"]["direct"],
+        json!({ "accountCount": 0, "potential": "0.00" })
+    );
+    assert_eq!(
+        metrics["land"]["all"],
+        json!({ "accountCount": 5, "potential": "2001255.50", "workload": "0.00" })
+    );
+    assert_eq!(
+        metrics["west"]["metrics"],
+        json!({ "accountCount": 2, "potential": "1250.50" })
+    );
+
     // Audit: each creation, each placement as one event carrying the digest of its move rows.
     let events = app.ok(Some(t), "{ auditEvents(first: 100, filter: { entityType: \"Realignment\" }) { edges { node { action after } } } }", json!({})).await;
     let placements: Vec<&Value> = events["auditEvents"]["edges"]

@@ -7,7 +7,7 @@ use async_graphql::dataloader::DataLoader;
 use terrane_persistence::{Principal, Store, TenantScope, WriteContext};
 
 use super::error::ApiError;
-use super::loaders::{ChildrenLoader, PlacementLoader, RecordLoader};
+use super::loaders::{ChildrenLoader, MetricsLoader, PlacementLoader, RecordLoader};
 
 /// Per-request state, handed to the schema as request data.
 pub struct RequestContext {
@@ -27,6 +27,8 @@ pub struct Loaders {
     pub children: DataLoader<ChildrenLoader>,
     /// Where accounts sit, by account id.
     pub placements: DataLoader<PlacementLoader>,
+    /// Direct account metrics, by territory id.
+    pub metrics: DataLoader<MetricsLoader>,
 }
 
 impl RequestContext {
@@ -42,6 +44,7 @@ impl RequestContext {
                 PlacementLoader::new(store.clone(), p.tenant_id),
                 tokio::spawn,
             ),
+            metrics: DataLoader::new(MetricsLoader::new(store.clone(), p.tenant_id), tokio::spawn),
         });
         Self {
             store,

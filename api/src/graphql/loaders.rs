@@ -10,7 +10,7 @@ use terrane_domain::ids::{
 };
 use terrane_persistence::{
     AccountRecord, ApiKeyRecord, PlacementRecord, RealignmentRecord, RuleRecord, Store, StoreError,
-    TerritoryRecord, UserRecord,
+    TerritoryMetrics, TerritoryRecord, UserRecord,
 };
 
 /// Loads records of one tenant by id.
@@ -166,5 +166,34 @@ impl Loader<TerritoryId> for ChildrenLoader {
             }
         }
         Ok(by_parent)
+    }
+}
+
+/// Loads each territory's direct account metrics, in one grouped query.
+pub struct MetricsLoader {
+    store: Store,
+    tenant_id: TenantId,
+}
+
+impl MetricsLoader {
+    /// A loader for `tenant_id`.
+    pub fn new(store: Store, tenant_id: TenantId) -> Self {
+        Self { store, tenant_id }
+    }
+}
+
+impl Loader<TerritoryId> for MetricsLoader {
+    type Value = TerritoryMetrics;
+    type Error = Arc<StoreError>;
+
+    async fn load(
+        &self,
+        keys: &[TerritoryId],
+    ) -> Result<HashMap<TerritoryId, Self::Value>, Self::Error> {
+        Ok(self
+            .store
+            .tenant(self.tenant_id)
+            .direct_metrics(keys)
+            .await?)
     }
 }

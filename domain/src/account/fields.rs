@@ -76,15 +76,21 @@ pub enum AmountError {
 
 /// A non-negative amount with at most two decimal places (money, hours), kept exact. Stored as
 /// an integer count of hundredths, so sums in SQL are exact on every database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Amount(Decimal);
+
+impl Default for Amount {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
 
 /// Largest amount stored: 10^15 hundredths fit an i64 with room for sums of millions of rows.
 const MAX_HUNDREDTHS: i64 = 1_000_000_000_000_000;
 
 impl Amount {
     /// Zero.
-    pub const ZERO: Amount = Amount(Decimal::ZERO);
+    pub const ZERO: Amount = Amount(Decimal::from_parts(0, 0, 0, false, 2));
 
     /// Validates a decimal.
     pub fn new(value: Decimal) -> Result<Self, AmountError> {

@@ -21,6 +21,27 @@ pub struct BoundingBox {
     pub max_lat: f64,
 }
 
+/// The accounts of a territory, summed.
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct TerritoryMetrics {
+    /// How many accounts.
+    pub account_count: u64,
+    /// Their revenue potential.
+    pub potential: rust_decimal::Decimal,
+    /// Their workload (hours per period).
+    pub workload: rust_decimal::Decimal,
+}
+
+impl From<terrane_persistence::TerritoryMetrics> for TerritoryMetrics {
+    fn from(m: terrane_persistence::TerritoryMetrics) -> Self {
+        Self {
+            account_count: m.account_count,
+            potential: m.potential.value(),
+            workload: m.workload.value(),
+        }
+    }
+}
+
 /// A sales territory: a node of the tenant's territory tree, optionally with a boundary.
 #[derive(Clone)]
 pub struct Territory(pub TerritoryRecord);
@@ -124,6 +145,31 @@ impl Territory {
     async fn depth(&self, ctx: &Context<'_>) -> Result<i32> {
         let depth = self.load_ancestors(ctx).await?.len();
         Ok(i32::try_from(depth).unwrap_or(i32::MAX))
+    }
+    /// Account count, potential and workload of the accounts assigned to it — or, with
+    /// `includeDescendants`, to it and every territory below it.
+    async fn metrics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] include_descendants: bool,
+    ) -> Result<TerritoryMetrics> {
+        let request = RequestContext::of(ctx)?;
+        let metrics = if include_descendants {
+            request
+                .scope()?
+                .subtree_metrics(self.0.territory.id)
+                .await
+                .map_err(ApiError::from)?
+        } else {
+            request
+                .loaders()?
+                .metrics
+                .load_one(self.0.territory.id)
+                .await
+                .map_err(ApiError::from)?
+                .unwrap_or_default()
+        };
+        Ok(metrics.into())
     }
     /// The accounts assigned to it (not to its descendants), in creation order.
     async fn accounts(
