@@ -18,13 +18,11 @@ python3 benches/accounts_csv.py "$N" > "$WORK/accounts.csv"
 echo "accounts: $N rows, $(du -h "$WORK/accounts.csv" | cut -f1)"
 
 # The demo tenant (60 leaf territories with boundaries) seeded by the server itself.
-"$BIN" serve --demo --database-url "$DB" --listen 127.0.0.1:0 >/dev/null 2>&1 &
+"$BIN" serve --demo --database-url "$DB" --listen 127.0.0.1:0 > "$WORK/serve.log" 2>&1 &
 SERVER=$!
-for _ in $(seq 1 100); do
-  if sqlite3 "$WORK/bench.db" "select count(*) from territories" 2>/dev/null | grep -q '^81$'; then break; fi
-  sleep 0.2
-done
+for _ in $(seq 1 600); do grep -q "Demo tenant ready" "$WORK/serve.log" && break; sleep 0.2; done
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+grep -q "Demo tenant ready" "$WORK/serve.log" || { echo "demo seeding did not finish" >&2; exit 1; }
 
 measure() { # label, command...
   local label=$1; shift

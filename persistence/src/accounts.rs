@@ -69,6 +69,11 @@ pub enum AccountRefusal {
     ExternalIdTaken,
     /// Placing it was refused by the write path.
     Placement(Vec<Problem>),
+    /// The account is not at the version the caller read.
+    StaleVersion {
+        /// Its current version.
+        current: i64,
+    },
 }
 
 impl TryFrom<account::Model> for AccountRecord {
@@ -223,6 +228,109 @@ impl TenantScope<'_> {
             updated_at: now,
         };
         Ok(Ok((record, placed)))
+    }
+
+    /// Replaces an account's fields (same id), audited, and places it again unless it is pinned.
+    /// `Ok(None)` when the account does not exist in this tenant.
+    pub async fn update_account(
+        &self,
+        account: &Account,
+        expected_version: Option<i64>,
+        reason: Option<String>,
+        ctx: &WriteContext,
+    ) -> Result<
+        Option<Result<(AccountRecord, Option<AppliedRealignment>), AccountRefusal>>,
+        StoreError,
+    > {
+        let now = Utc::now();
+        let tenant = self.tid();
+        let txn = self.begin_write().await?;
+        let Some(current) = account::Entity::find_by_id((tenant, account.id.as_uuid()))
+            .one(&txn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Ok(Some(Err(AccountRefusal::StaleVersion {
+                current: current.version,
+            })));
+        }
+        let before = AccountRecord::try_from(current.clone())?;
+        let mut next = row(tenant, account, now)?;
+        next.created_at = sea_orm::ActiveValue::NotSet;
+        next.version = Set(current.version + 1);
+        let updated = account::Entity::update_many()
+            .set(next)
+            .filter(account::Column::TenantId.eq(tenant))
+            .filter(account::Column::Id.eq(account.id.as_uuid()))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::from);
+        match updated {
+            Err(StoreError::UniqueViolation(_)) => {
+                return Ok(Some(Err(AccountRefusal::ExternalIdTaken)));
+            }
+            other => other?,
+        };
+        let event = NewAuditEvent {
+            actor: ctx.actor,
+            action: "account.updated".into(),
+            entity_type: "Account".into(),
+            entity_id: Some(account.id.as_uuid()),
+            realignment_id: None,
+            request_id: ctx.request_id.clone(),
+            reason: reason.clone(),
+            before: Some(before.account.snapshot()),
+            after: Some(account.snapshot()),
+        };
+        audit::append(&txn, self.tenant_id, vec![event], now).await?;
+
+        let from = moves::load_touched(&txn, tenant, &[account.id])
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|(_, a)| a);
+        let placed = if from.is_some_and(|a| a.pinned) {
+            None
+        } else {
+            let state = territories::load_state(&txn, tenant).await?;
+            let rules: Vec<_> = rules::load(&txn, tenant)
+                .await?
+                .into_iter()
+                .map(|r| r.rule)
+                .collect();
+            let geography = state.geo_index();
+            let to = Engine::new(&rules, &geography)
+                .decide(&account.facts(None))
+                .into_assignment();
+            if to == from {
+                None
+            } else {
+                let request = RealignmentRequest {
+                    title: format!("Place account {}", account.external_id.as_str()),
+                    reason,
+                    changes: vec![Change::AssignAccounts(AssignAccounts {
+                        moves: vec![AccountTarget {
+                            account_id: account.id,
+                            to,
+                        }],
+                    })],
+                };
+                match self.apply_in(&txn, request, ctx, now).await? {
+                    Ok(applied) => Some(applied),
+                    Err(problems) => return Ok(Some(Err(AccountRefusal::Placement(problems)))),
+                }
+            }
+        };
+        txn.commit().await?;
+        let record = AccountRecord {
+            account: account.clone(),
+            version: current.version + 1,
+            created_at: before.created_at,
+            updated_at: now,
+        };
+        Ok(Some(Ok((record, placed))))
     }
 
     /// The accounts among `ids`.

@@ -546,3 +546,108 @@ async fn run_assignment_drafts_then_applies_and_leaves_pins_alone() {
         "STRATEGIC"
     );
 }
+
+const UPDATE_ACCOUNT: &str = "mutation($input: UpdateAccountInput!) { updateAccount(input: $input) {
+    account { name version location { lat lon } territory { code } assignment { source } } realignment { id } userErrors { field code } } }";
+
+#[tokio::test]
+async fn updating_an_account_places_it_again_unless_pinned() {
+    let app = TestApp::spawn().await;
+    let acme = app.sign_up("acme").await;
+    let t = acme.token.as_str();
+    let (_, _, east, _) = world(&app, t).await;
+    let created = create_account(
+        &app,
+        t,
+        json!({ "externalId": "U-1", "name": "Mover", "location": { "lat": 5.0, "lon": 5.0 } }),
+    )
+    .await;
+    let id = created["account"]["id"].as_str().unwrap().to_owned();
+
+    let moved = app.ok(Some(t), UPDATE_ACCOUNT, json!({ "input": { "id": id, "location": { "lat": 5.0, "lon": 15.0 }, "expectedVersion": 1 } })).await;
+    let payload = &moved["updateAccount"];
+    assert_eq!(payload["userErrors"], json!([]));
+    assert_eq!(payload["account"]["version"], 2);
+    assert_eq!(payload["account"]["territory"]["code"], "EAST");
+    assert!(payload["realignment"]["id"].is_string());
+
+    let renamed = app
+        .ok(
+            Some(t),
+            UPDATE_ACCOUNT,
+            json!({ "input": { "id": id, "name": "Renamed" } }),
+        )
+        .await;
+    assert_eq!(renamed["updateAccount"]["account"]["name"], "Renamed");
+    assert_eq!(
+        renamed["updateAccount"]["realignment"],
+        json!(null),
+        "same place: no realignment"
+    );
+
+    let stale = app
+        .ok(
+            Some(t),
+            UPDATE_ACCOUNT,
+            json!({ "input": { "id": id, "name": "Late", "expectedVersion": 1 } }),
+        )
+        .await;
+    assert_eq!(
+        stale["updateAccount"]["userErrors"],
+        json!([{ "field": ["input", "expectedVersion"], "code": "STALE_VERSION" }])
+    );
+    let bad = app
+        .ok(
+            Some(t),
+            UPDATE_ACCOUNT,
+            json!({ "input": { "id": id, "name": " ", "location": { "lat": 100.0, "lon": 0.0 } } }),
+        )
+        .await;
+    assert_eq!(
+        bad["updateAccount"]["userErrors"].as_array().unwrap().len(),
+        2
+    );
+
+    // Pinned: the location changes, the territory does not.
+    app.ok(
+        Some(t),
+        ASSIGN,
+        json!({ "input": { "accountIds": [id], "territoryId": east } }),
+    )
+    .await;
+    let pinned = app
+        .ok(
+            Some(t),
+            UPDATE_ACCOUNT,
+            json!({ "input": { "id": id, "location": { "lat": 5.0, "lon": 5.0 } } }),
+        )
+        .await;
+    assert_eq!(
+        pinned["updateAccount"]["account"]["territory"]["code"],
+        "EAST"
+    );
+    assert_eq!(
+        pinned["updateAccount"]["account"]["assignment"]["source"],
+        "MANUAL"
+    );
+    assert_eq!(placed(&app, t, &id).await["territory"]["code"], "EAST");
+
+    // Another tenant cannot touch it.
+    let other = app.sign_up("other").await;
+    let foreign = app
+        .gql(
+            Some(&other.token),
+            UPDATE_ACCOUNT,
+            json!({ "input": { "id": id, "name": "Stolen" } }),
+        )
+        .await;
+    assert_eq!(error_code(&foreign), Some("NOT_FOUND"));
+    let read = app
+        .ok(
+            Some(t),
+            "query($id: ID!) { account(id: $id) { name version } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(read["account"], json!({ "name": "Renamed", "version": 4 }));
+}

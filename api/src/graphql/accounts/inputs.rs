@@ -358,3 +358,98 @@ pub struct ImportAccountsPayload {
     /// Why the file as a whole was refused.
     pub user_errors: Vec<UserError>,
 }
+
+/// Change an account's fields; omitted fields stay, `null` clears an optional one. The account
+/// is placed again (unless pinned) when what decides its place changed.
+#[derive(InputObject)]
+pub struct UpdateAccountInput {
+    /// The account.
+    pub id: ID,
+    /// New external id.
+    pub external_id: Option<String>,
+    /// New name.
+    pub name: Option<String>,
+    /// New location; null removes it.
+    pub location: async_graphql::MaybeUndefined<LocationInput>,
+    /// New address; null removes it.
+    pub address: async_graphql::MaybeUndefined<String>,
+    /// New industry; null removes it.
+    pub industry: async_graphql::MaybeUndefined<String>,
+    /// New segment; null removes it.
+    pub segment: async_graphql::MaybeUndefined<String>,
+    /// New potential.
+    pub potential: Option<Decimal>,
+    /// New workload.
+    pub workload: Option<Decimal>,
+    /// New attributes (replace the old ones).
+    pub attributes: Option<Json<Value>>,
+    /// Refuse with STALE_VERSION unless the account is still at this version.
+    pub expected_version: Option<i64>,
+    /// Why, for the audit log.
+    pub reason: Option<String>,
+}
+
+impl UpdateAccountInput {
+    /// Applies the changes to `current`, validating each; all problems are reported at once.
+    pub(super) fn apply_to(
+        self,
+        current: &Account,
+    ) -> Result<(Account, Option<String>), Vec<UserError>> {
+        use async_graphql::MaybeUndefined as M;
+        let mut errors = Vec::new();
+        let mut next = current.clone();
+        if let Some(id) = &self.external_id {
+            match ExternalId::parse(id) {
+                Ok(id) => next.external_id = id,
+                Err(e) => errors.push(UserError::invalid("externalId", e)),
+            }
+        }
+        if let Some(name) = &self.name {
+            match AccountName::parse(name) {
+                Ok(name) => next.name = name,
+                Err(e) => errors.push(UserError::invalid("name", e)),
+            }
+        }
+        match self.location {
+            M::Undefined => {}
+            M::Null => next.location = None,
+            M::Value(l) => match Location::new(l.lat, l.lon) {
+                Ok(location) => next.location = Some(location),
+                Err(e) => errors.push(UserError::new(
+                    "location",
+                    "INVALID_LOCATION",
+                    e.to_string(),
+                )),
+            },
+        }
+        let mut text =
+            |value: M<String>, field: &str, max: usize, slot: &mut Option<String>| match value {
+                M::Undefined => {}
+                M::Null => *slot = None,
+                M::Value(v) => *slot = optional_text(Some(v), field, max, &mut errors),
+            };
+        text(self.address, "address", 1_000, &mut next.address);
+        text(self.industry, "industry", 200, &mut next.industry);
+        text(self.segment, "segment", 200, &mut next.segment);
+        if self.potential.is_some() {
+            next.potential = amount(self.potential, "potential", &mut errors);
+        }
+        if self.workload.is_some() {
+            next.workload = amount(self.workload, "workload", &mut errors);
+        }
+        match self.attributes.map(|j| j.0) {
+            None => {}
+            Some(Value::Object(map)) if map.len() <= 200 => next.attributes = map,
+            Some(_) => errors.push(UserError::invalid(
+                "attributes",
+                "must be a JSON object of at most 200 keys",
+            )),
+        }
+        let reason = optional_text(self.reason, "reason", 2_000, &mut errors);
+        if errors.is_empty() {
+            Ok((next, reason))
+        } else {
+            Err(errors)
+        }
+    }
+}

@@ -41,6 +41,22 @@ impl TryFrom<AccountFilterInput> for AccountFilter {
     }
 }
 
+fn refusal_errors(refusal: AccountRefusal) -> Vec<UserError> {
+    match refusal {
+        AccountRefusal::ExternalIdTaken => vec![UserError::new(
+            "externalId",
+            "EXTERNAL_ID_TAKEN",
+            "another account has this external id",
+        )],
+        AccountRefusal::StaleVersion { current } => vec![UserError::new(
+            "expectedVersion",
+            "STALE_VERSION",
+            format!("the account is at version {current}; reload and try again"),
+        )],
+        AccountRefusal::Placement(problems) => problems.into_iter().map(UserError::from).collect(),
+    }
+}
+
 /// Lists accounts as a connection (shared by `accounts` and `Territory.accounts`).
 pub(crate) async fn list(
     ctx: &Context<'_>,
@@ -147,19 +163,61 @@ impl AccountMutation {
                 realignment: placed.map(|p| Realignment(p.realignment)),
                 user_errors: vec![],
             },
-            Err(AccountRefusal::ExternalIdTaken) => CreateAccountPayload {
+            Err(refusal) => CreateAccountPayload {
                 account: None,
                 realignment: None,
-                user_errors: vec![UserError::new(
-                    "externalId",
-                    "EXTERNAL_ID_TAKEN",
-                    "another account has this external id",
-                )],
+                user_errors: refusal_errors(refusal),
             },
-            Err(AccountRefusal::Placement(problems)) => CreateAccountPayload {
+        })
+    }
+
+    /// Change an account; it is placed again (unless pinned) when that changes its territory.
+    #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
+    async fn update_account(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateAccountInput,
+    ) -> Result<CreateAccountPayload> {
+        let id: AccountId = decode_as(&input.id, NodeKind::Account)?;
+        let expected_version = input.expected_version;
+        let request = RequestContext::of(ctx)?;
+        let scope = request.scope()?;
+        let current = scope
+            .accounts_by_ids(&[id])
+            .await
+            .map_err(ApiError::from)?
+            .into_iter()
+            .next()
+            .ok_or(ApiError::NotFound("account"))?;
+        let (account, reason) = match input.apply_to(&current.account) {
+            Ok(parsed) => parsed,
+            Err(user_errors) => {
+                return Ok(CreateAccountPayload {
+                    account: None,
+                    realignment: None,
+                    user_errors,
+                });
+            }
+        };
+        let updated = scope
+            .update_account(
+                &account,
+                expected_version,
+                reason,
+                &request.write_context()?,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        Ok(match updated.ok_or(ApiError::NotFound("account"))? {
+            Ok((record, placed)) => CreateAccountPayload {
+                account: Some(Account(record)),
+                realignment: placed.map(|p| Realignment(p.realignment)),
+                user_errors: vec![],
+            },
+            Err(refusal) => CreateAccountPayload {
                 account: None,
                 realignment: None,
-                user_errors: problems.into_iter().map(UserError::from).collect(),
+                user_errors: refusal_errors(refusal),
             },
         })
     }
