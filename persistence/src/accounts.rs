@@ -333,6 +333,22 @@ impl TenantScope<'_> {
         Ok(Some(Ok((record, placed))))
     }
 
+    /// The ids of the accounts assigned to `territory` now.
+    pub async fn account_ids_in(
+        &self,
+        territory: TerritoryId,
+    ) -> Result<Vec<AccountId>, StoreError> {
+        let ids: Vec<uuid::Uuid> = assignment::Entity::find()
+            .select_only()
+            .column(assignment::Column::AccountId)
+            .filter(assignment::Column::TenantId.eq(self.tid()))
+            .filter(assignment::Column::TerritoryId.eq(territory.as_uuid()))
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        Ok(ids.into_iter().map(AccountId::from_uuid).collect())
+    }
+
     /// The accounts among `ids`.
     pub async fn accounts_by_ids(
         &self,

@@ -441,6 +441,33 @@ async fn tenant_b_cannot_see_assign_or_rule_over_tenant_a_accounts() {
         into_a["assignAccounts"]["userErrors"][0]["code"],
         "TERRITORY_NOT_FOUND"
     );
+    let b_east = app
+        .ok(
+            Some(&b.token),
+            "{ territories(search: \"EAST\") { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["territories"]["edges"][0]["node"]["id"]
+        .clone();
+    let b_in_east = create_account(
+        &app,
+        &b.token,
+        json!({ "externalId": "B-2", "name": "B East", "location": { "lat": 5.0, "lon": 15.0 } }),
+    )
+    .await;
+    assert_eq!(b_in_east["account"]["territory"]["code"], "EAST");
+    let reassign_to_a = app
+        .ok(Some(&b.token), "mutation($id: ID!, $to: ID) { deleteTerritory(input: { id: $id, reassignAccountsTo: $to }) { deletedTerritoryId userErrors { code } } }", json!({ "id": b_east, "to": a_west }))
+        .await;
+    // Every problem is listed: the target is not B's, so the accounts stay, so the delete fails.
+    assert_eq!(
+        reassign_to_a["deleteTerritory"]["userErrors"],
+        json!([{ "code": "TERRITORY_NOT_FOUND" }, { "code": "HAS_ACCOUNTS" }])
+    );
+    assert_eq!(
+        reassign_to_a["deleteTerritory"]["deletedTerritoryId"],
+        json!(null)
+    );
     let rule_on_a = app
         .ok(Some(&b.token), CREATE_RULE, json!({ "input": { "territoryId": a_west, "name": "sneaky", "priority": 0, "criteria": [] } }))
         .await;

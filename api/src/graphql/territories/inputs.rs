@@ -62,6 +62,9 @@ pub struct MoveTerritoryInput {
 pub struct DeleteTerritoryInput {
     /// The territory.
     pub id: ID,
+    /// Where its accounts go (placed by hand, not pinned); without it, a territory that holds
+    /// accounts is not deleted (HAS_ACCOUNTS).
+    pub reassign_accounts_to: Option<ID>,
     /// Refuse with STALE_VERSION unless the territory is still at this version.
     pub expected_version: Option<i64>,
     /// Why, for the audit log.
@@ -123,7 +126,7 @@ pub(super) fn parse_optional_id(id: Option<&ID>) -> Result<Option<TerritoryId>, 
 }
 
 /// A validated change, its reason and a title, or the input errors.
-pub(super) type Parsed = Result<(Change, Option<String>, String), Vec<UserError>>;
+pub(super) type Parsed = Result<(Vec<Change>, Option<String>, String), Vec<UserError>>;
 
 impl CreateTerritoryInput {
     pub(super) fn into_change(self) -> Result<Parsed, ApiError> {
@@ -150,7 +153,7 @@ impl CreateTerritoryInput {
                     parent_id,
                     boundary: boundary.flatten(),
                 };
-                Ok((Change::CreateTerritory(change), reason, title))
+                Ok((vec![Change::CreateTerritory(change)], reason, title))
             }
             _ => Err(errors),
         })
@@ -188,7 +191,7 @@ impl UpdateTerritoryInput {
             expected_version: self.expected_version,
         };
         Ok(Ok((
-            Change::UpdateTerritory(change),
+            vec![Change::UpdateTerritory(change)],
             reason,
             "Update territory".to_owned(),
         )))
@@ -210,7 +213,7 @@ impl MoveTerritoryInput {
             expected_version: self.expected_version,
         };
         Ok(Ok((
-            Change::MoveTerritory(change),
+            vec![Change::MoveTerritory(change)],
             reason,
             "Move territory".to_owned(),
         )))
@@ -230,7 +233,7 @@ impl DeleteTerritoryInput {
             expected_version: self.expected_version,
         };
         Ok(Ok((
-            Change::DeleteTerritory(change),
+            vec![Change::DeleteTerritory(change)],
             reason,
             "Delete territory".to_owned(),
         )))

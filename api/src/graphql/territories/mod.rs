@@ -2,9 +2,10 @@
 //! once through the store's single write path.
 
 use async_graphql::{Context, ID, Object, Result};
+use terrane_domain::assignment::{Assignment, Source};
 use terrane_domain::identity::Permission;
 use terrane_domain::ids::{RealignmentId, TerritoryId};
-use terrane_domain::realignment::ProblemCode;
+use terrane_domain::realignment::{AccountTarget, AssignAccounts, Change, ProblemCode};
 use terrane_persistence::{RealignmentRequest, TerritoryFilter};
 
 mod inputs;
@@ -26,7 +27,7 @@ struct Outcome {
 /// Applies one change as a realignment. A change to a territory that does not exist in the
 /// caller's tenant is a top-level NOT_FOUND, exactly as for an id that exists nowhere.
 async fn apply_one(ctx: &Context<'_>, parsed: Parsed) -> Result<Outcome, ApiError> {
-    let (change, reason, title) = match parsed {
+    let (changes, reason, title) = match parsed {
         Ok(parsed) => parsed,
         Err(user_errors) => {
             return Ok(Outcome {
@@ -40,7 +41,7 @@ async fn apply_one(ctx: &Context<'_>, parsed: Parsed) -> Result<Outcome, ApiErro
     let realignment = RealignmentRequest {
         title,
         reason,
-        changes: vec![change],
+        changes,
     };
     match scope
         .apply_realignment(realignment, &request.write_context()?)
@@ -168,7 +169,10 @@ impl TerritoryMutation {
         input: CreateTerritoryInput,
     ) -> Result<TerritoryPayload> {
         let parsed = input.into_change()?;
-        let id = parsed.as_ref().ok().and_then(|(c, _, _)| c.territory_id());
+        let id = parsed
+            .as_ref()
+            .ok()
+            .and_then(|(c, _, _)| c.first().and_then(Change::territory_id));
         let outcome = apply_one(ctx, parsed).await?;
         let territory = match id {
             Some(id) => reload(ctx, &outcome, id).await?,
@@ -203,7 +207,8 @@ impl TerritoryMutation {
         apply_and_reload(ctx, id, input.into_change()?).await
     }
 
-    /// Delete a territory; refused while it has children.
+    /// Delete a territory; refused while it has children, or accounts unless
+    /// `reassignAccountsTo` names where they go (in the same realignment).
     #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
     async fn delete_territory(
         &self,
@@ -211,7 +216,29 @@ impl TerritoryMutation {
         input: DeleteTerritoryInput,
     ) -> Result<DeleteTerritoryPayload> {
         let id: TerritoryId = decode_as(&input.id, NodeKind::Territory)?;
-        let outcome = apply_one(ctx, input.into_change()?).await?;
+        let target = parse_optional_id(input.reassign_accounts_to.as_ref())?;
+        let mut parsed = input.into_change()?;
+        if let (Some(target), Ok((changes, _, _))) = (target, &mut parsed) {
+            let scope = RequestContext::of(ctx)?.scope()?;
+            let to = Assignment {
+                territory_id: target,
+                source: Source::Manual,
+                rule_id: None,
+                pinned: false,
+            };
+            let moves = scope
+                .account_ids_in(id)
+                .await
+                .map_err(ApiError::from)?
+                .into_iter()
+                .map(|account_id| AccountTarget {
+                    account_id,
+                    to: Some(to),
+                })
+                .collect();
+            changes.insert(0, Change::AssignAccounts(AssignAccounts { moves }));
+        }
+        let outcome = apply_one(ctx, parsed).await?;
         let deleted_territory_id = outcome
             .realignment
             .as_ref()
