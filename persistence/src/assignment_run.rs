@@ -19,7 +19,7 @@ use crate::entity::{account, assignment};
 use crate::error::StoreError;
 use crate::realignments::{RealignmentRecord, RealignmentRequest, record_realignment};
 use crate::scope::{TenantScope, WriteContext};
-use crate::{audit, moves, rules, territories};
+use crate::{audit, moves, rules};
 
 /// Accounts read and decided per step: bounds memory whatever the tenant's size.
 const PAGE: u64 = 20_000;
@@ -44,13 +44,7 @@ impl TenantScope<'_> {
         let now = Utc::now();
         let tenant = self.tid();
         let txn = self.begin_write().await?;
-        let state = territories::load_state(&txn, tenant).await?;
-        let geography = state.geo_index();
-        let rules: Vec<_> = rules::load(&txn, tenant)
-            .await?
-            .into_iter()
-            .map(|r| r.rule)
-            .collect();
+        let (rules, geography) = rules::engine_inputs(&txn, tenant).await?;
         let engine = Engine::new(&rules, &geography);
 
         let mut planned: Vec<AccountMove> = Vec::new();
@@ -94,12 +88,7 @@ impl TenantScope<'_> {
             for ((account_id, from), decision) in
                 accounts.into_iter().zip(engine.decide_all(&facts))
             {
-                // A pinned account keeps its assignment exactly as it is.
-                let to = if from.is_some_and(|a| a.pinned) {
-                    from
-                } else {
-                    decision.into_assignment()
-                };
+                let to = decision.next_for(from);
                 if to != from {
                     planned.push(AccountMove {
                         account_id,

@@ -23,7 +23,7 @@ use crate::entity::{account, assignment};
 use crate::error::StoreError;
 use crate::realignments::{RealignmentRecord, RealignmentRequest};
 use crate::scope::{TenantScope, WriteContext};
-use crate::{audit, moves, rules, territories};
+use crate::{audit, moves, rules};
 
 /// Rows written per batch.
 const BATCH: usize = 1_000;
@@ -93,13 +93,7 @@ impl TenantScope<'_> {
         let now = Utc::now();
         let tenant = self.tid();
         let txn = self.begin_write().await?;
-        let state = territories::load_state(&txn, tenant).await?;
-        let geography = state.geo_index();
-        let rules: Vec<_> = rules::load(&txn, tenant)
-            .await?
-            .into_iter()
-            .map(|r| r.rule)
-            .collect();
+        let (rules, geography) = rules::engine_inputs(&txn, tenant).await?;
         let engine = Engine::new(&rules, &geography);
 
         let mut progress = Progress {
@@ -305,11 +299,7 @@ impl TenantScope<'_> {
             froms.push(from);
         }
         for ((account, from), decision) in batch.iter().zip(froms).zip(engine.decide_all(&facts)) {
-            let to = if from.is_some_and(|a| a.pinned) {
-                from
-            } else {
-                decision.into_assignment()
-            };
+            let to = decision.next_for(from);
             if to != from {
                 progress.targets.push(AccountTarget {
                     account_id: account.id,

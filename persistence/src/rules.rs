@@ -5,7 +5,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
-use terrane_domain::assignment::{Criterion, Rule};
+use terrane_domain::assignment::{Criterion, GeoIndex, Rule};
 use terrane_domain::audit::NewAuditEvent;
 use terrane_domain::ids::{RuleId, TerritoryId};
 use uuid::Uuid;
@@ -72,6 +72,21 @@ pub(crate) async fn load<C: ConnectionTrait>(
         .into_iter()
         .map(from_model)
         .collect()
+}
+
+/// What the engine needs, read inside the caller's transaction: the rules, and the geography
+/// index over the live territories.
+pub(crate) async fn engine_inputs<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+) -> Result<(Vec<Rule>, GeoIndex), StoreError> {
+    let state = territories::load_state(conn, tenant).await?;
+    let rules = load(conn, tenant)
+        .await?
+        .into_iter()
+        .map(|r| r.rule)
+        .collect();
+    Ok((rules, state.geo_index()))
 }
 
 impl TenantScope<'_> {

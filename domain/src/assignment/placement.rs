@@ -71,4 +71,50 @@ impl Decision {
             Decision::Unassigned => None,
         }
     }
+
+    /// Where an account now at `from` should be: a pinned account stays exactly where it is,
+    /// any other goes where this decision says.
+    pub fn next_for(self, from: Option<Assignment>) -> Option<Assignment> {
+        if from.is_some_and(|a| a.pinned) {
+            from
+        } else {
+            self.into_assignment()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pinned_accounts_stay_and_others_follow_the_decision() {
+        let here = TerritoryId::new();
+        let there = TerritoryId::new();
+        let pinned = Assignment {
+            territory_id: here,
+            source: Source::Manual,
+            rule_id: None,
+            pinned: true,
+        };
+        let loose = Assignment {
+            pinned: false,
+            ..pinned
+        };
+        assert_eq!(
+            Decision::Geography(there).next_for(Some(pinned)),
+            Some(pinned)
+        );
+        assert_eq!(
+            Decision::Geography(there)
+                .next_for(Some(loose))
+                .map(|a| a.territory_id),
+            Some(there)
+        );
+        assert_eq!(Decision::Unassigned.next_for(Some(loose)), None);
+        assert_eq!(
+            Decision::Manual(there).into_assignment().map(|a| a.pinned),
+            Some(true)
+        );
+    }
 }
