@@ -40,6 +40,6 @@ pub use metrics::TerritoryMetrics;
 pub use page::{Page, PageRequest};
 pub use realignments::{AppliedRealignment, RealignmentRecord, RealignmentRequest};
 pub use records::{TenantRecord, TerritoryRecord};
-pub use rules::{NewRule, RuleRecord};
+pub use rules::{NewRule, RuleRecord, RuleRefusal};
 pub use scope::{TenantScope, WriteContext};
 pub use territories::TerritoryFilter;

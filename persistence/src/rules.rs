@@ -163,3 +163,107 @@ impl TenantScope<'_> {
         }))
     }
 }
+
+fn snapshot(rule: &RuleRecord) -> Value {
+    json!({
+        "id": rule.rule.id,
+        "territoryId": rule.rule.territory_id,
+        "name": rule.name,
+        "priority": rule.rule.priority,
+        "criteria": rule.rule.criteria.iter().map(Criterion::to_json).collect::<Vec<_>>(),
+    })
+}
+
+/// Why a rule change was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleRefusal {
+    /// No such rule in this tenant.
+    RuleNotFound,
+    /// The target territory does not exist in this tenant.
+    TerritoryNotFound,
+}
+
+impl TenantScope<'_> {
+    /// Replaces a rule's territory, name, priority and criteria, audited. Accounts it placed stay
+    /// until the next `run_assignment`.
+    pub async fn update_rule(
+        &self,
+        id: RuleId,
+        rule: NewRule,
+        ctx: &WriteContext,
+    ) -> Result<Result<RuleRecord, RuleRefusal>, StoreError> {
+        let now = Utc::now();
+        let txn = self.begin_write().await?;
+        let Some(current) = assignment_rule::Entity::find_by_id((self.tid(), id.as_uuid()))
+            .one(&txn)
+            .await?
+        else {
+            return Ok(Err(RuleRefusal::RuleNotFound));
+        };
+        let live = territories::live(self.tid())
+            .filter(crate::entity::territory::Column::Id.eq(rule.territory_id.as_uuid()))
+            .one(&txn)
+            .await?;
+        if live.is_none() {
+            return Ok(Err(RuleRefusal::TerritoryNotFound));
+        }
+        let before = from_model(current.clone())?;
+        let criteria = Value::Array(rule.criteria.iter().map(Criterion::to_json).collect());
+        let mut row: assignment_rule::ActiveModel = current.into();
+        row.territory_id = Set(rule.territory_id.as_uuid());
+        row.name = Set(rule.name.clone());
+        row.priority = Set(rule.priority);
+        row.criteria = Set(criteria.to_string());
+        row.updated_at = Set(now);
+        let after = from_model(sea_orm::ActiveModelTrait::update(row, &txn).await?)?;
+        let event = NewAuditEvent {
+            actor: ctx.actor,
+            action: "rule.updated".into(),
+            entity_type: "AssignmentRule".into(),
+            entity_id: Some(id.as_uuid()),
+            realignment_id: None,
+            request_id: ctx.request_id.clone(),
+            reason: None,
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&after)),
+        };
+        audit::append(&txn, self.tenant_id, vec![event], now).await?;
+        txn.commit().await?;
+        Ok(Ok(after))
+    }
+
+    /// Deletes a rule, audited; `Ok(None)` when it does not exist in this tenant. Accounts it
+    /// placed stay until the next `run_assignment`.
+    pub async fn delete_rule(
+        &self,
+        id: RuleId,
+        ctx: &WriteContext,
+    ) -> Result<Option<RuleRecord>, StoreError> {
+        let now = Utc::now();
+        let txn = self.begin_write().await?;
+        let Some(current) = assignment_rule::Entity::find_by_id((self.tid(), id.as_uuid()))
+            .one(&txn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let before = from_model(current)?;
+        assignment_rule::Entity::delete_by_id((self.tid(), id.as_uuid()))
+            .exec(&txn)
+            .await?;
+        let event = NewAuditEvent {
+            actor: ctx.actor,
+            action: "rule.deleted".into(),
+            entity_type: "AssignmentRule".into(),
+            entity_id: Some(id.as_uuid()),
+            realignment_id: None,
+            request_id: ctx.request_id.clone(),
+            reason: None,
+            before: Some(snapshot(&before)),
+            after: None,
+        };
+        audit::append(&txn, self.tenant_id, vec![event], now).await?;
+        txn.commit().await?;
+        Ok(Some(before))
+    }
+}

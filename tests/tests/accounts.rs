@@ -678,3 +678,113 @@ async fn updating_an_account_places_it_again_unless_pinned() {
         .await;
     assert_eq!(read["account"], json!({ "name": "Renamed", "version": 4 }));
 }
+
+#[tokio::test]
+async fn rules_can_be_reordered_changed_and_deleted() {
+    let app = TestApp::spawn().await;
+    let acme = app.sign_up("acme").await;
+    let t = acme.token.as_str();
+    let (_, west, east, _) = world(&app, t).await;
+    let rule = |territory: &str, name: &str, priority: i32| {
+        json!({ "input": { "territoryId": territory, "name": name, "priority": priority,
+            "criteria": [{ "field": "segment", "op": "EQ", "value": "SMB" }] } })
+    };
+    let first = app
+        .ok(Some(t), CREATE_RULE, rule(&west, "to west", 1))
+        .await["createAssignmentRule"]["rule"]["id"]
+        .clone();
+    app.ok(Some(t), CREATE_RULE, rule(&east, "to east", 2))
+        .await;
+    async fn order(app: &TestApp, t: &str) -> Vec<String> {
+        let rules = app
+            .ok(Some(t), "{ assignmentRules { name } }", json!({}))
+            .await;
+        rules["assignmentRules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect()
+    }
+    assert_eq!(order(&app, t).await, vec!["to west", "to east"]);
+    let smb = create_account(
+        &app,
+        t,
+        json!({ "externalId": "S-1", "name": "Small", "segment": "SMB" }),
+    )
+    .await;
+    assert_eq!(smb["account"]["territory"]["code"], "WEST");
+
+    const UPDATE: &str = "mutation($input: UpdateAssignmentRuleInput!) { updateAssignmentRule(input: $input) { rule { name priority criteria { field op value } } userErrors { code field } } }";
+    let moved_down = app
+        .ok(
+            Some(t),
+            UPDATE,
+            json!({ "input": { "id": first, "priority": 3 } }),
+        )
+        .await;
+    assert_eq!(moved_down["updateAssignmentRule"]["rule"]["priority"], 3);
+    assert_eq!(order(&app, t).await, vec!["to east", "to west"]);
+    let smb2 = create_account(
+        &app,
+        t,
+        json!({ "externalId": "S-2", "name": "Small too", "segment": "SMB" }),
+    )
+    .await;
+    assert_eq!(
+        smb2["account"]["territory"]["code"], "EAST",
+        "the reordered rules decide"
+    );
+
+    let bad = app.ok(Some(t), UPDATE, json!({ "input": { "id": first, "criteria": [{ "field": "potential", "op": "STARTS_WITH", "value": "1" }] } })).await;
+    assert_eq!(
+        bad["updateAssignmentRule"]["userErrors"][0]["code"],
+        "INVALID_CRITERION"
+    );
+    let changed = app.ok(Some(t), UPDATE, json!({ "input": { "id": first, "criteria": [{ "field": "potential", "op": "GT", "value": 10 }] } })).await;
+    assert_eq!(
+        changed["updateAssignmentRule"]["rule"]["criteria"],
+        json!([{ "field": "potential", "op": "GT", "value": 10 }])
+    );
+
+    // Another tenant can neither change nor delete it.
+    let other = app.sign_up("other").await;
+    let foreign = app
+        .gql(
+            Some(&other.token),
+            UPDATE,
+            json!({ "input": { "id": first, "priority": 0 } }),
+        )
+        .await;
+    assert_eq!(error_code(&foreign), Some("NOT_FOUND"));
+    const DELETE_RULE: &str =
+        "mutation($id: ID!) { deleteAssignmentRule(input: { id: $id }) { deletedRuleId } }";
+    let foreign = app
+        .gql(Some(&other.token), DELETE_RULE, json!({ "id": first }))
+        .await;
+    assert_eq!(error_code(&foreign), Some("NOT_FOUND"));
+    assert_eq!(order(&app, t).await, vec!["to east", "to west"]);
+
+    let deleted = app.ok(Some(t), DELETE_RULE, json!({ "id": first })).await;
+    assert_eq!(deleted["deleteAssignmentRule"]["deletedRuleId"], first);
+    assert_eq!(order(&app, t).await, vec!["to east"]);
+    let again = app.gql(Some(t), DELETE_RULE, json!({ "id": first })).await;
+    assert_eq!(error_code(&again), Some("NOT_FOUND"));
+    let actions = app.ok(Some(t), "{ auditEvents(first: 100, filter: { entityType: \"AssignmentRule\" }) { edges { node { action } } } }", json!({})).await;
+    let actions: Vec<_> = actions["auditEvents"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "rule.created",
+            "rule.created",
+            "rule.updated",
+            "rule.updated",
+            "rule.deleted"
+        ]
+    );
+}

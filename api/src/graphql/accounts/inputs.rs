@@ -262,30 +262,7 @@ impl CreateAccountInput {
 impl CreateAssignmentRuleInput {
     /// Validates name, priority and every criterion.
     pub(super) fn parse_criteria(&self) -> Result<(String, Vec<Criterion>), Vec<UserError>> {
-        let mut errors = Vec::new();
-        let name = self.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 200 {
-            errors.push(UserError::invalid("name", "must be 1-200 characters"));
-        }
-        if self.criteria.len() > 50 {
-            errors.push(UserError::invalid("criteria", "at most 50 criteria"));
-        }
-        let mut criteria = Vec::with_capacity(self.criteria.len());
-        for (i, c) in self.criteria.iter().enumerate() {
-            match Criterion::parse(&c.field, c.op.into(), c.value.0.clone()) {
-                Ok(criterion) => criteria.push(criterion),
-                Err(e) => errors.push(UserError {
-                    field: Some(vec!["input".into(), "criteria".into(), i.to_string()]),
-                    message: e.to_string(),
-                    code: "INVALID_CRITERION".into(),
-                }),
-            }
-        }
-        if errors.is_empty() {
-            Ok((name, criteria))
-        } else {
-            Err(errors)
-        }
+        parse_rule(&self.name, &self.criteria)
     }
 }
 
@@ -451,5 +428,67 @@ impl UpdateAccountInput {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// Change a rule; omitted fields stay. Changing `priority` reorders the rules.
+#[derive(InputObject)]
+pub struct UpdateAssignmentRuleInput {
+    /// The rule.
+    pub id: ID,
+    /// New target territory.
+    pub territory_id: Option<ID>,
+    /// New name.
+    pub name: Option<String>,
+    /// New priority (lower runs first).
+    pub priority: Option<i32>,
+    /// New criteria (replace the old ones).
+    pub criteria: Option<Vec<CriterionInput>>,
+}
+
+/// Delete a rule.
+#[derive(InputObject)]
+pub struct DeleteAssignmentRuleInput {
+    /// The rule.
+    pub id: ID,
+}
+
+/// The outcome of a delete.
+#[derive(SimpleObject)]
+pub struct DeleteAssignmentRulePayload {
+    /// The deleted rule's id.
+    pub deleted_rule_id: Option<ID>,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Validates a rule's name and criteria.
+pub(super) fn parse_rule(
+    name: &str,
+    criteria: &[CriterionInput],
+) -> Result<(String, Vec<Criterion>), Vec<UserError>> {
+    let mut errors = Vec::new();
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(UserError::invalid("name", "must be 1-200 characters"));
+    }
+    if criteria.len() > 50 {
+        errors.push(UserError::invalid("criteria", "at most 50 criteria"));
+    }
+    let mut parsed = Vec::with_capacity(criteria.len());
+    for (i, c) in criteria.iter().enumerate() {
+        match Criterion::parse(&c.field, c.op.into(), c.value.0.clone()) {
+            Ok(criterion) => parsed.push(criterion),
+            Err(e) => errors.push(UserError {
+                field: Some(vec!["input".into(), "criteria".into(), i.to_string()]),
+                message: e.to_string(),
+                code: "INVALID_CRITERION".into(),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok((name, parsed))
+    } else {
+        Err(errors)
     }
 }

@@ -8,13 +8,15 @@ pub use inputs::*;
 use async_graphql::{Context, ID, Object, Result};
 use terrane_domain::assignment::{Assignment, Source};
 use terrane_domain::identity::Permission;
-use terrane_domain::ids::{AccountId, TerritoryId};
+use terrane_domain::ids::{AccountId, RuleId, TerritoryId};
 use terrane_domain::realignment::{AccountTarget, AssignAccounts, Change};
 use terrane_persistence::ImportMode as StoreImportMode;
-use terrane_persistence::{AccountFilter, AccountRefusal, NewRule, RealignmentRequest};
+use terrane_persistence::{
+    AccountFilter, AccountRefusal, NewRule, RealignmentRequest, RuleRefusal,
+};
 
 use crate::auth::RoleGuard;
-use crate::graphql::ids::{NodeKind, decode_as};
+use crate::graphql::ids::{NodeKind, decode_as, encode};
 use crate::graphql::pagination::{Conn, connection, page_request};
 use crate::graphql::types::{Account, AssignmentRule, Realignment};
 use crate::graphql::{ApiError, RequestContext, UserError};
@@ -412,5 +414,90 @@ impl AccountMutation {
                 )],
             }),
         }
+    }
+
+    /// Change a rule (its territory, name, priority or criteria). Accounts it placed move only
+    /// at the next `runAssignment`.
+    #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
+    async fn update_assignment_rule(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateAssignmentRuleInput,
+    ) -> Result<CreateAssignmentRulePayload> {
+        let id: RuleId = decode_as(&input.id, NodeKind::AssignmentRule)?;
+        let target: Option<TerritoryId> = input
+            .territory_id
+            .as_ref()
+            .map(|t| decode_as(t, NodeKind::Territory))
+            .transpose()?;
+        let request = RequestContext::of(ctx)?;
+        let scope = request.scope()?;
+        let current = scope
+            .rules_by_ids(&[id])
+            .await
+            .map_err(ApiError::from)?
+            .into_iter()
+            .next()
+            .ok_or(ApiError::NotFound("assignment rule"))?;
+        let name = input.name.unwrap_or(current.name.clone());
+        let parsed = match &input.criteria {
+            Some(criteria) => parse_rule(&name, criteria),
+            None => parse_rule(&name, &[]).map(|(name, _)| (name, current.rule.criteria.clone())),
+        };
+        let (name, criteria) = match parsed {
+            Ok(parsed) => parsed,
+            Err(user_errors) => {
+                return Ok(CreateAssignmentRulePayload {
+                    rule: None,
+                    user_errors,
+                });
+            }
+        };
+        let rule = NewRule {
+            territory_id: target.unwrap_or(current.rule.territory_id),
+            name,
+            priority: input.priority.unwrap_or(current.rule.priority),
+            criteria,
+        };
+        match scope
+            .update_rule(id, rule, &request.write_context()?)
+            .await
+            .map_err(ApiError::from)?
+        {
+            Ok(rule) => Ok(CreateAssignmentRulePayload {
+                rule: Some(AssignmentRule(rule)),
+                user_errors: vec![],
+            }),
+            Err(RuleRefusal::RuleNotFound) => Err(ApiError::NotFound("assignment rule").into()),
+            Err(RuleRefusal::TerritoryNotFound) => Ok(CreateAssignmentRulePayload {
+                rule: None,
+                user_errors: vec![UserError::new(
+                    "territoryId",
+                    "TERRITORY_NOT_FOUND",
+                    "territory not found",
+                )],
+            }),
+        }
+    }
+
+    /// Delete a rule. Accounts it placed move only at the next `runAssignment`.
+    #[graphql(guard = "RoleGuard::new(Permission::WriteAlignment)")]
+    async fn delete_assignment_rule(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteAssignmentRuleInput,
+    ) -> Result<DeleteAssignmentRulePayload> {
+        let id: RuleId = decode_as(&input.id, NodeKind::AssignmentRule)?;
+        let request = RequestContext::of(ctx)?;
+        let deleted = request
+            .scope()?
+            .delete_rule(id, &request.write_context()?)
+            .await
+            .map_err(ApiError::from)?;
+        let deleted = deleted.ok_or(ApiError::NotFound("assignment rule"))?;
+        Ok(DeleteAssignmentRulePayload {
+            deleted_rule_id: Some(encode(NodeKind::AssignmentRule, deleted.rule.id)),
+            user_errors: vec![],
+        })
     }
 }
