@@ -21,7 +21,7 @@ use crate::error::StoreError;
 use crate::page::{Page, PageRequest};
 use crate::realignments::{AppliedRealignment, RealignmentRequest};
 use crate::scope::{TenantScope, WriteContext};
-use crate::{audit, moves, rules};
+use crate::{audit, moves};
 
 /// An account with its bookkeeping columns.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,7 +193,7 @@ impl TenantScope<'_> {
         };
         audit::append(&txn, self.tenant_id, vec![created], now).await?;
 
-        let (rules, geography) = rules::engine_inputs(&txn, tenant).await?;
+        let (rules, geography) = self.engine_inputs(&txn).await?;
         let decision = Engine::new(&rules, &geography).decide(&account.facts(None));
         let placed = match decision.into_assignment() {
             None => None,
@@ -288,7 +288,7 @@ impl TenantScope<'_> {
         let placed = if from.is_some_and(|a| a.pinned) {
             None
         } else {
-            let (rules, geography) = rules::engine_inputs(&txn, tenant).await?;
+            let (rules, geography) = self.engine_inputs(&txn).await?;
             let to = Engine::new(&rules, &geography)
                 .decide(&account.facts(None))
                 .into_assignment();

@@ -19,7 +19,7 @@ use crate::entity::{account, assignment};
 use crate::error::StoreError;
 use crate::realignments::{RealignmentRecord, RealignmentRequest, record_realignment};
 use crate::scope::{TenantScope, WriteContext};
-use crate::{audit, moves, rules};
+use crate::{audit, moves};
 
 /// Accounts read and decided per step: bounds memory whatever the tenant's size.
 const PAGE: u64 = 20_000;
@@ -44,7 +44,7 @@ impl TenantScope<'_> {
         let now = Utc::now();
         let tenant = self.tid();
         let txn = self.begin_write().await?;
-        let (rules, geography) = rules::engine_inputs(&txn, tenant).await?;
+        let (rules, geography) = self.engine_inputs(&txn).await?;
         let engine = Engine::new(&rules, &geography);
 
         let mut planned: Vec<AccountMove> = Vec::new();

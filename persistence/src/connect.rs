@@ -14,6 +14,7 @@ use crate::scope::TenantScope;
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) db: DatabaseConnection,
+    geo_cache: std::sync::Arc<crate::geo_cache::GeoCache>,
 }
 
 impl Store {
@@ -45,7 +46,10 @@ impl Store {
             options.max_connections(16);
         }
         let db = Database::connect(options).await?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            geo_cache: Default::default(),
+        })
     }
 
     /// Creates or upgrades the schema.
@@ -68,7 +72,7 @@ impl Store {
     /// The data of one tenant. Call it only with a tenant id taken from an authenticated
     /// request (or a sign-up that just created the tenant).
     pub fn tenant(&self, tenant_id: TenantId) -> TenantScope<'_> {
-        TenantScope::new(&self.db, tenant_id)
+        TenantScope::new(&self.db, tenant_id, &self.geo_cache)
     }
 
     /// Closes the pool.

@@ -23,7 +23,7 @@ use crate::entity::{account, assignment};
 use crate::error::StoreError;
 use crate::realignments::{RealignmentRecord, RealignmentRequest};
 use crate::scope::{TenantScope, WriteContext};
-use crate::{audit, moves, rules};
+use crate::{audit, moves};
 
 /// Rows written per batch.
 const BATCH: usize = 1_000;
@@ -91,9 +91,8 @@ impl TenantScope<'_> {
             Err(e) => return Ok(Err(format!("unreadable header: {e}"))),
         };
         let now = Utc::now();
-        let tenant = self.tid();
         let txn = self.begin_write().await?;
-        let (rules, geography) = rules::engine_inputs(&txn, tenant).await?;
+        let (rules, geography) = self.engine_inputs(&txn).await?;
         let engine = Engine::new(&rules, &geography);
 
         let mut progress = Progress {

@@ -14,6 +14,7 @@ mod connect;
 #[allow(missing_docs)]
 mod entity;
 mod error;
+mod geo_cache;
 mod identity;
 mod import;
 mod metrics;

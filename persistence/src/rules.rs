@@ -74,22 +74,22 @@ pub(crate) async fn load<C: ConnectionTrait>(
         .collect()
 }
 
-/// What the engine needs, read inside the caller's transaction: the rules, and the geography
-/// index over the live territories.
-pub(crate) async fn engine_inputs<C: ConnectionTrait>(
-    conn: &C,
-    tenant: Uuid,
-) -> Result<(Vec<Rule>, GeoIndex), StoreError> {
-    let state = territories::load_state(conn, tenant).await?;
-    let rules = load(conn, tenant)
-        .await?
-        .into_iter()
-        .map(|r| r.rule)
-        .collect();
-    Ok((rules, state.geo_index()))
-}
-
 impl TenantScope<'_> {
+    /// What the engine needs, read inside the caller's transaction: the rules, and the geography
+    /// index over the live territories (from the cache when no boundary changed).
+    pub(crate) async fn engine_inputs<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+    ) -> Result<(Vec<Rule>, std::sync::Arc<GeoIndex>), StoreError> {
+        let state = territories::load_state(conn, self.tid()).await?;
+        let rules = load(conn, self.tid())
+            .await?
+            .into_iter()
+            .map(|r| r.rule)
+            .collect();
+        Ok((rules, self.geo_cache.index_for(self.tenant_id, &state)))
+    }
+
     /// Every rule, in evaluation order (priority, then id).
     pub async fn rules(&self) -> Result<Vec<RuleRecord>, StoreError> {
         load(self.db, self.tid()).await

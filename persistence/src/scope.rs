@@ -16,6 +16,7 @@ use crate::error::StoreError;
 pub struct TenantScope<'a> {
     pub(crate) db: &'a DatabaseConnection,
     pub(crate) tenant_id: TenantId,
+    pub(crate) geo_cache: &'a crate::geo_cache::GeoCache,
 }
 
 /// Who is writing, and for which request: recorded on every audit event.
@@ -28,8 +29,16 @@ pub struct WriteContext {
 }
 
 impl<'a> TenantScope<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection, tenant_id: TenantId) -> Self {
-        Self { db, tenant_id }
+    pub(crate) fn new(
+        db: &'a DatabaseConnection,
+        tenant_id: TenantId,
+        geo_cache: &'a crate::geo_cache::GeoCache,
+    ) -> Self {
+        Self {
+            db,
+            tenant_id,
+            geo_cache,
+        }
     }
 
     /// The tenant this scope reaches.

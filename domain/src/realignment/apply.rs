@@ -73,6 +73,22 @@ impl AlignmentState {
         }))
     }
 
+    /// A fingerprint of everything the geography index depends on (each bounded territory's id,
+    /// version and depth): equal fingerprints mean an index built earlier can be reused.
+    pub fn geo_signature(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut keys: Vec<(TerritoryId, i64, usize)> = self
+            .territories
+            .values()
+            .filter(|t| t.boundary.is_some())
+            .map(|t| (t.id, t.version, self.hierarchy.depth(t.id)))
+            .collect();
+        keys.sort_unstable();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        keys.hash(&mut hasher);
+        hasher.finish()
+    }
+
     /// A territory by id.
     pub fn territory(&self, id: TerritoryId) -> Option<&Territory> {
         self.territories.get(&id)
