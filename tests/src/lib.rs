@@ -72,6 +72,38 @@ impl TestApp {
         response.json().await.expect("JSON response")
     }
 
+    /// A GraphQL multipart request (the upload spec): `operations` with `variables.file` null,
+    /// the `map`, and the file as part `0`.
+    pub async fn upload(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+        file_name: &str,
+        content: Vec<u8>,
+    ) -> Value {
+        let operations = json!({ "query": query, "variables": variables });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.file"] }).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(content)
+                    .file_name(file_name.to_owned())
+                    .mime_str("text/csv")
+                    .unwrap(),
+            );
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request sent");
+        response.json().await.expect("JSON response")
+    }
+
     /// A GET, returning status and body.
     pub async fn get(&self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
         let response = self

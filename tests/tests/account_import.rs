@@ -207,3 +207,51 @@ async fn imports_never_reach_another_tenant() {
         .await;
     assert_eq!(after, before);
 }
+
+#[tokio::test]
+async fn large_files_can_be_uploaded_as_multipart() {
+    let app = TestApp::spawn().await;
+    let acme = app.sign_up("acme").await;
+    let t = acme.token.as_str();
+    west(&app, t).await;
+    let mut csv = String::from("external_id,name,lat,lon\n");
+    for i in 0..5_000 {
+        csv.push_str(&format!(
+            "U-{i},Uploaded {i},{},{}\n",
+            1.0 + (i % 8) as f64,
+            1.0 + (i % 7) as f64
+        ));
+    }
+    let query = "mutation($file: Upload) { importAccounts(input: { file: $file }) { created failed committed realignment { id } } }";
+    let response = app
+        .upload(
+            t,
+            query,
+            json!({ "file": null }),
+            "accounts.csv",
+            csv.into_bytes(),
+        )
+        .await;
+    assert!(response.get("errors").is_none(), "{response}");
+    let report = &response["data"]["importAccounts"];
+    assert_eq!(
+        (report["created"].as_u64(), report["failed"].as_u64()),
+        (Some(5_000), Some(0))
+    );
+    assert_eq!(
+        app.ok(Some(t), "{ accounts { totalCount } }", json!({}))
+            .await["accounts"]["totalCount"],
+        5_000
+    );
+
+    let neither = app
+        .gql(
+            Some(t),
+            "mutation { importAccounts(input: {}) { created } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(terrane_tests::error_code(&neither), Some("BAD_USER_INPUT"));
+    let both = app.upload(t, "mutation($file: Upload) { importAccounts(input: { file: $file, csv: \"external_id,name\" }) { created } }", json!({ "file": null }), "a.csv", b"external_id,name\n".to_vec()).await;
+    assert_eq!(terrane_tests::error_code(&both), Some("BAD_USER_INPUT"));
+}

@@ -297,12 +297,15 @@ pub enum ImportMode {
     SkipInvalid,
 }
 
-/// Import accounts from CSV text.
+/// Import accounts from CSV: inline text (`csv`) or an uploaded file (`file`, GraphQL multipart
+/// request), exactly one of them.
 #[derive(InputObject)]
 pub struct ImportAccountsInput {
-    /// The file: header `external_id,name,lat,lon,industry,segment,potential,workload,address`
+    /// The file's text: header `external_id,name,lat,lon,industry,segment,potential,workload,address`
     /// (only external_id and name required; any other column goes into attributes).
-    pub csv: String,
+    pub csv: Option<String>,
+    /// The same, as an upload (spooled to disk, so large files stay out of memory).
+    pub file: Option<async_graphql::Upload>,
     /// What to do with bad rows.
     #[graphql(default)]
     pub mode: ImportMode,

@@ -326,12 +326,28 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: ImportAccountsInput,
     ) -> Result<ImportAccountsPayload> {
-        if input.csv.len() > MAX_INLINE_CSV {
-            return Err(ApiError::BadUserInput(format!(
-                "csv is over {MAX_INLINE_CSV} bytes; use `terrane import accounts` for large files"
-            ))
-            .into());
-        }
+        let source: Box<dyn std::io::Read + Send> = match (input.csv, input.file) {
+            (Some(text), None) if text.len() <= MAX_INLINE_CSV => {
+                Box::new(std::io::Cursor::new(text.into_bytes()))
+            }
+            (Some(_), None) => {
+                return Err(ApiError::BadUserInput(format!(
+                    "csv is over {MAX_INLINE_CSV} bytes; upload it as `file` instead"
+                ))
+                .into());
+            }
+            (None, Some(upload)) => Box::new(
+                upload
+                    .value(ctx)
+                    .map_err(|e| ApiError::BadUserInput(format!("unreadable upload: {e}")))?
+                    .into_read(),
+            ),
+            _ => {
+                return Err(
+                    ApiError::BadUserInput("give exactly one of csv and file".to_owned()).into(),
+                );
+            }
+        };
         let mode = match input.mode {
             ImportMode::AllOrNothing => StoreImportMode::AllOrNothing,
             ImportMode::SkipInvalid => StoreImportMode::SkipInvalid,
@@ -339,7 +355,7 @@ impl AccountMutation {
         let request = RequestContext::of(ctx)?;
         let outcome = request
             .scope()?
-            .import_accounts(input.csv.as_bytes(), mode, &request.write_context()?)
+            .import_accounts(source, mode, &request.write_context()?)
             .await
             .map_err(ApiError::from)?;
         Ok(match outcome {
