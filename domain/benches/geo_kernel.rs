@@ -9,10 +9,9 @@
 use std::time::Instant;
 
 use geo::{Contains, Intersects, MultiPolygon, Point};
-use serde_json::json;
 use terrane_domain::assignment::GeoIndex;
+use terrane_domain::assignment::sample::{SampleRng, jagged_tiling};
 use terrane_domain::ids::TerritoryId;
-use terrane_domain::territory::Boundary;
 
 const COLS: usize = 60;
 const ROWS: usize = 50;
@@ -20,110 +19,6 @@ const WEST: f64 = -125.0;
 const EAST: f64 = -66.0;
 const SOUTH: f64 = 24.0;
 const NORTH: f64 = 50.0;
-
-/// xorshift64*: deterministic data without a dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + (self.next() * (hi - lo) as f64) as usize
-    }
-}
-
-/// A jagged edge from `a` to `b`: `k` inner points displaced across the edge by up to 20% of
-/// the cell size, tapering to zero at the ends so edges meeting at a corner never cross.
-fn jagged(
-    rng: &mut Rng,
-    a: [f64; 2],
-    b: [f64; 2],
-    k: usize,
-    across: [f64; 2],
-    straight: bool,
-) -> Vec<[f64; 2]> {
-    let mut points = vec![a];
-    for i in 1..=k {
-        let t = i as f64 / (k + 1) as f64;
-        let amp = if straight {
-            0.0
-        } else {
-            0.2 * (std::f64::consts::PI * t).sin() * (2.0 * rng.next() - 1.0)
-        };
-        points.push([
-            a[0] + t * (b[0] - a[0]) + amp * across[0],
-            a[1] + t * (b[1] - a[1]) + amp * across[1],
-        ]);
-    }
-    points.push(b);
-    points
-}
-
-fn tiling(rng: &mut Rng) -> Vec<(TerritoryId, u32, Boundary)> {
-    let dx = (EAST - WEST) / COLS as f64;
-    let dy = (NORTH - SOUTH) / ROWS as f64;
-    let corner = |i: usize, j: usize| [WEST + i as f64 * dx, SOUTH + j as f64 * dy];
-    // horizontal[i][j]: from corner(i, j) to corner(i+1, j); vertical[i][j]: corner(i, j) to corner(i, j+1).
-    let horizontal: Vec<Vec<Vec<[f64; 2]>>> = (0..COLS)
-        .map(|i| {
-            (0..=ROWS)
-                .map(|j| {
-                    let k = rng_k(rng);
-                    jagged(
-                        rng,
-                        corner(i, j),
-                        corner(i + 1, j),
-                        k,
-                        [0.0, dy],
-                        j == 0 || j == ROWS,
-                    )
-                })
-                .collect()
-        })
-        .collect();
-    let vertical: Vec<Vec<Vec<[f64; 2]>>> = (0..=COLS)
-        .map(|i| {
-            (0..ROWS)
-                .map(|j| {
-                    let k = rng_k(rng);
-                    jagged(
-                        rng,
-                        corner(i, j),
-                        corner(i, j + 1),
-                        k,
-                        [dx, 0.0],
-                        i == 0 || i == COLS,
-                    )
-                })
-                .collect()
-        })
-        .collect();
-    let mut cells = vec![(
-        TerritoryId::new(),
-        0,
-        Boundary::rectangle(WEST, SOUTH, EAST, NORTH).unwrap(),
-    )];
-    for i in 0..COLS {
-        for j in 0..ROWS {
-            let mut ring = horizontal[i][j].clone();
-            ring.extend(vertical[i + 1][j].iter().skip(1));
-            ring.extend(horizontal[i][j + 1].iter().rev().skip(1));
-            ring.extend(vertical[i][j].iter().rev().skip(1));
-            let boundary =
-                Boundary::from_geojson(&json!({ "type": "Polygon", "coordinates": [ring] }))
-                    .unwrap();
-            cells.push((TerritoryId::new(), 1, boundary));
-        }
-    }
-    cells
-}
-
-fn rng_k(rng: &mut Rng) -> usize {
-    rng.range(11, 124)
-}
 
 fn rate(points: usize, seconds: f64) -> String {
     format!("{:>12.0} points/s", points as f64 / seconds)
@@ -137,9 +32,9 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = SampleRng::new(0x9E37_79B9_7F4A_7C15);
     let started = Instant::now();
-    let shapes = tiling(&mut rng);
+    let shapes = jagged_tiling([WEST, SOUTH, EAST, NORTH], COLS, ROWS, &mut rng).unwrap();
     let vertices: Vec<usize> = shapes[1..]
         .iter()
         .map(|(_, _, b)| b.rings()[0].len())
@@ -161,8 +56,8 @@ fn main() {
     let points: Vec<[f64; 2]> = (0..n)
         .map(|_| {
             [
-                WEST - 0.02 * w + rng.next() * 1.04 * w,
-                SOUTH - 0.02 * h + rng.next() * 1.04 * h,
+                WEST - 0.02 * w + rng.unit() * 1.04 * w,
+                SOUTH - 0.02 * h + rng.unit() * 1.04 * h,
             ]
         })
         .collect();

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod facts;
 pub mod geography;
 pub mod placement;
+pub mod sample;
 
 pub use criteria::{Criterion, CriterionError, Field, Operator};
 pub use engine::{Decision, Engine, Rule};
