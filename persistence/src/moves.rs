@@ -63,16 +63,22 @@ pub(crate) async fn load_touched<C: ConnectionTrait>(
     Ok(found)
 }
 
-/// How many accounts each territory of the tenant holds.
+/// How many accounts each of `territories` holds (only those a realignment deletes need it, so
+/// ordinary writes never scan the assignments).
 pub(crate) async fn account_counts<C: ConnectionTrait>(
     conn: &C,
     tenant: Uuid,
+    territories: &[TerritoryId],
 ) -> Result<Vec<(TerritoryId, u64)>, StoreError> {
+    if territories.is_empty() {
+        return Ok(vec![]);
+    }
     let rows: Vec<(Uuid, i64)> = assignment::Entity::find()
         .select_only()
         .column(assignment::Column::TerritoryId)
         .column_as(assignment::Column::AccountId.count(), "n")
         .filter(assignment::Column::TenantId.eq(tenant))
+        .filter(assignment::Column::TerritoryId.is_in(territories.iter().map(|t| t.as_uuid())))
         .group_by(assignment::Column::TerritoryId)
         .into_tuple()
         .all(conn)

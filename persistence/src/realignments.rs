@@ -205,10 +205,18 @@ impl TenantScope<'_> {
             .iter()
             .flat_map(Change::account_ids)
             .collect();
+        let deleted: Vec<_> = request
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::DeleteTerritory(d) => Some(d.id),
+                _ => None,
+            })
+            .collect();
         let state = territories::load_state(txn, tenant)
             .await?
             .with_accounts(moves::load_touched(txn, tenant, &touched).await?)
-            .with_account_counts(moves::account_counts(txn, tenant).await?);
+            .with_account_counts(moves::account_counts(txn, tenant, &deleted).await?);
         let applied = match realignment::apply(state, &request.changes) {
             Ok(applied) => applied,
             Err(problems) => return Ok(Err(problems)),

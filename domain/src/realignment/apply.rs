@@ -15,7 +15,7 @@ use crate::territory::{Hierarchy, HierarchyError, Territory, TerritoryCode};
 
 /// The part of a tenant's alignment state that realignments change: every live territory, and
 /// the current assignment of the accounts the realignment touches (a tenant may have millions,
-/// so the store loads only those) with each territory's account count.
+/// so the store loads only those) with the account counts of the territories it deletes.
 #[derive(Debug, Clone, Default)]
 pub struct AlignmentState {
     territories: HashMap<TerritoryId, Territory>,
