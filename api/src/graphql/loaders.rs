@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_graphql::Context;
 use async_graphql::dataloader::Loader;
 use terrane_domain::ids::{
     AccountId, ApiKeyId, RealignmentId, RuleId, TenantId, TerritoryId, UserId,
@@ -12,6 +13,19 @@ use terrane_persistence::{
     AccountRecord, ApiKeyRecord, PlacementRecord, RealignmentRecord, RuleRecord, Store, StoreError,
     TerritoryMetrics, TerritoryRecord, UserRecord,
 };
+
+/// Loads one record of the caller's tenant through the request's batching loader.
+pub async fn load_record<K>(
+    ctx: &Context<'_>,
+    id: K,
+) -> Result<Option<<RecordLoader as Loader<K>>::Value>, super::ApiError>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    RecordLoader: Loader<K, Error = Arc<StoreError>>,
+{
+    let loaders = super::RequestContext::of(ctx)?.loaders()?;
+    Ok(loaders.records.load_one(id).await?)
+}
 
 /// Loads records of one tenant by id.
 pub struct RecordLoader {

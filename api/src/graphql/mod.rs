@@ -7,7 +7,7 @@ mod context;
 mod error;
 mod identity;
 pub mod ids;
-mod loaders;
+pub(crate) mod loaders;
 mod node;
 mod pagination;
 mod territories;

@@ -5,6 +5,7 @@ mod inputs;
 
 pub use inputs::*;
 
+use crate::graphql::loaders::load_record;
 use async_graphql::{Context, ID, Object, Result};
 use terrane_domain::assignment::{Assignment, Source};
 use terrane_domain::identity::Permission;
@@ -91,13 +92,7 @@ impl AccountQuery {
     #[graphql(guard = "RoleGuard::new(Permission::ReadAlignment)")]
     async fn account(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Account>> {
         let id: AccountId = decode_as(&id, NodeKind::Account)?;
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(id)
-            .await
-            .map_err(ApiError::from)?
-            .map(Account))
+        Ok(load_record(ctx, id).await?.map(Account))
     }
 
     /// Accounts in creation order, narrowed by `filter`.

@@ -1,6 +1,7 @@
 //! Territory queries and mutations. Every mutation is a realignment of one change, applied at
 //! once through the store's single write path.
 
+use crate::graphql::loaders::load_record;
 use async_graphql::{Context, ID, Object, Result};
 use terrane_domain::assignment::{Assignment, Source};
 use terrane_domain::identity::Permission;
@@ -102,13 +103,7 @@ impl TerritoryQuery {
     #[graphql(guard = "RoleGuard::new(Permission::ReadAlignment)")]
     async fn territory(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Territory>> {
         let id: TerritoryId = decode_as(&id, NodeKind::Territory)?;
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(id)
-            .await
-            .map_err(ApiError::from)?
-            .map(Territory))
+        Ok(load_record(ctx, id).await?.map(Territory))
     }
 
     /// Territories in creation order, optionally only the children of `parentId` or those whose
@@ -145,13 +140,7 @@ impl TerritoryQuery {
     #[graphql(guard = "RoleGuard::new(Permission::ReadAlignment)")]
     async fn realignment(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Realignment>> {
         let id: RealignmentId = decode_as(&id, NodeKind::Realignment)?;
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(id)
-            .await
-            .map_err(ApiError::from)?
-            .map(Realignment))
+        Ok(load_record(ctx, id).await?.map(Realignment))
     }
 }
 

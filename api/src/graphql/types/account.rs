@@ -1,5 +1,6 @@
 //! Accounts, their placement and the rules that place them, as clients see them.
 
+use crate::graphql::loaders::load_record;
 use async_graphql::{Context, Enum, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -55,13 +56,7 @@ impl AssignmentInfo {
         let Some(id) = self.0.assignment.rule_id else {
             return Ok(None);
         };
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(id)
-            .await
-            .map_err(ApiError::from)?
-            .map(AssignmentRule))
+        Ok(load_record(ctx, id).await?.map(AssignmentRule))
     }
     /// Pinned accounts stay put when rules or boundaries change.
     async fn pinned(&self) -> bool {
@@ -73,12 +68,8 @@ impl AssignmentInfo {
     }
     /// The realignment that put it there.
     async fn realignment(&self, ctx: &Context<'_>) -> Result<Option<Realignment>> {
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(self.0.realignment_id)
-            .await
-            .map_err(ApiError::from)?
+        Ok(load_record(ctx, self.0.realignment_id)
+            .await?
             .map(Realignment))
     }
 }
@@ -151,12 +142,8 @@ impl Account {
         let Some(placement) = self.placement(ctx).await? else {
             return Ok(None);
         };
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(placement.assignment.territory_id)
-            .await
-            .map_err(ApiError::from)?
+        Ok(load_record(ctx, placement.assignment.territory_id)
+            .await?
             .map(Territory))
     }
     /// Why it sits there; null when unassigned.
@@ -208,12 +195,8 @@ impl AssignmentRule {
     }
     /// Where matching accounts go.
     async fn territory(&self, ctx: &Context<'_>) -> Result<Option<Territory>> {
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(self.0.rule.territory_id)
-            .await
-            .map_err(ApiError::from)?
+        Ok(load_record(ctx, self.0.rule.territory_id)
+            .await?
             .map(Territory))
     }
     /// Created when.

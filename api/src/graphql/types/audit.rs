@@ -1,5 +1,6 @@
 //! The audit log as auditors see it.
 
+use crate::graphql::loaders::load_record;
 use async_graphql::{Context, Enum, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use terrane_domain::audit::{self as domain, ActorKind as DomainActorKind};
@@ -61,13 +62,7 @@ impl AuditActor {
         let (DomainActorKind::ApiKey, Some(id)) = (self.0.kind, self.0.id) else {
             return Ok(None);
         };
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(ApiKeyId::from_uuid(id))
-            .await
-            .map_err(ApiError::from)?
-            .map(ApiKey))
+        Ok(load_record(ctx, ApiKeyId::from_uuid(id)).await?.map(ApiKey))
     }
 }
 
@@ -110,13 +105,7 @@ impl AuditEvent {
         let Some(id) = self.0.realignment_id else {
             return Ok(None);
         };
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(id)
-            .await
-            .map_err(ApiError::from)?
-            .map(Realignment))
+        Ok(load_record(ctx, id).await?.map(Realignment))
     }
     /// Why, in the actor's words.
     async fn reason(&self) -> Option<&str> {

@@ -1,5 +1,6 @@
 //! Realignments as clients see them.
 
+use crate::graphql::loaders::load_record;
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use terrane_domain::ids::AccountId;
@@ -98,37 +99,19 @@ pub struct RealignmentMove(pub MoveRow);
 impl RealignmentMove {
     /// The account.
     async fn account(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(self.0.account_id)
-            .await
-            .map_err(ApiError::from)?
-            .map(Account))
+        Ok(load_record(ctx, self.0.account_id).await?.map(Account))
     }
     /// The territory it leaves; null when it was unassigned.
     async fn from(&self, ctx: &Context<'_>) -> Result<Option<Territory>> {
         let Some(id) = self.0.from_territory else {
             return Ok(None);
         };
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(id)
-            .await
-            .map_err(ApiError::from)?
-            .map(Territory))
+        Ok(load_record(ctx, id).await?.map(Territory))
     }
     /// The territory it goes to; null when it becomes unassigned.
     async fn to(&self, ctx: &Context<'_>) -> Result<Option<Territory>> {
         let Some(to) = self.0.to else { return Ok(None) };
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders
-            .records
-            .load_one(to.territory_id)
-            .await
-            .map_err(ApiError::from)?
-            .map(Territory))
+        Ok(load_record(ctx, to.territory_id).await?.map(Territory))
     }
     /// Why it goes there.
     async fn source(&self) -> Option<AssignmentSource> {

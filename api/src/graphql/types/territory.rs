@@ -6,6 +6,7 @@ use terrane_domain::territory::MAX_DEPTH;
 use terrane_persistence::TerritoryRecord;
 
 use crate::graphql::ids::{NodeKind, encode};
+use crate::graphql::loaders::load_record;
 use crate::graphql::{ApiError, RequestContext};
 
 /// A lon/lat rectangle.
@@ -55,8 +56,7 @@ impl Territory {
         let Some(parent_id) = of.territory.parent_id else {
             return Ok(None);
         };
-        let loaders = RequestContext::of(ctx)?.loaders()?;
-        Ok(loaders.records.load_one(parent_id).await?)
+        load_record(ctx, parent_id).await
     }
 
     async fn load_ancestors(&self, ctx: &Context<'_>) -> Result<Vec<TerritoryRecord>, ApiError> {
