@@ -107,12 +107,12 @@ impl TenantScope<'_> {
             .collect()
     }
 
-    /// Creates a rule, audited. `Ok(None)` when the territory does not exist in this tenant.
+    /// Creates a rule, audited; refused when the territory does not exist in this tenant.
     pub async fn create_rule(
         &self,
         rule: NewRule,
         ctx: &WriteContext,
-    ) -> Result<Option<RuleRecord>, StoreError> {
+    ) -> Result<Result<RuleRecord, RuleRefusal>, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
         let live = territories::live(self.tid())
@@ -120,7 +120,7 @@ impl TenantScope<'_> {
             .one(&txn)
             .await?;
         if live.is_none() {
-            return Ok(None);
+            return Ok(Err(RuleRefusal::TerritoryNotFound));
         }
         let id = RuleId::new();
         let criteria = Value::Array(rule.criteria.iter().map(Criterion::to_json).collect());
@@ -151,7 +151,7 @@ impl TenantScope<'_> {
         };
         audit::append(&txn, self.tenant_id, vec![event], now).await?;
         txn.commit().await?;
-        Ok(Some(RuleRecord {
+        Ok(Ok(RuleRecord {
             rule: Rule {
                 id,
                 territory_id: rule.territory_id,

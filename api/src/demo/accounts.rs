@@ -122,7 +122,9 @@ pub async fn seed(
             Criterion::parse("potential", Operator::Gte, serde_json::json!(500_000))?,
         ],
     };
-    scope.create_rule(rule, ctx).await?;
+    if let Err(refusal) = scope.create_rule(rule, ctx).await? {
+        anyhow::bail!("demo rule refused: {refusal:?}");
+    }
 
     let report = scope
         .import_accounts(csv(DEMO_ACCOUNTS).as_bytes(), ImportMode::AllOrNothing, ctx)

@@ -13,7 +13,7 @@ use terrane_domain::ids::{AccountId, RuleId, TerritoryId};
 use terrane_domain::realignment::{AccountTarget, AssignAccounts, Change};
 use terrane_persistence::ImportMode as StoreImportMode;
 use terrane_persistence::{
-    AccountFilter, AccountRefusal, NewRule, RealignmentRequest, RuleRefusal,
+    AccountFilter, AccountRefusal, NewRule, RealignmentRequest, RuleRecord, RuleRefusal,
 };
 
 use crate::auth::RoleGuard;
@@ -57,6 +57,26 @@ fn refusal_errors(refusal: AccountRefusal) -> Vec<UserError> {
             format!("the account is at version {current}; reload and try again"),
         )],
         AccountRefusal::Placement(problems) => problems.into_iter().map(UserError::from).collect(),
+    }
+}
+
+/// The payload of a rule write: the rule, a user error when its territory is not the caller's, or
+/// a top-level NOT_FOUND when the rule itself is not.
+fn rule_payload(outcome: Result<RuleRecord, RuleRefusal>) -> Result<CreateAssignmentRulePayload> {
+    match outcome {
+        Ok(rule) => Ok(CreateAssignmentRulePayload {
+            rule: Some(AssignmentRule(rule)),
+            user_errors: vec![],
+        }),
+        Err(RuleRefusal::RuleNotFound) => Err(ApiError::NotFound("assignment rule").into()),
+        Err(RuleRefusal::TerritoryNotFound) => Ok(CreateAssignmentRulePayload {
+            rule: None,
+            user_errors: vec![UserError::new(
+                "territoryId",
+                "TERRITORY_NOT_FOUND",
+                "territory not found",
+            )],
+        }),
     }
 }
 
@@ -406,25 +426,12 @@ impl AccountMutation {
             priority: input.priority,
             criteria,
         };
-        match request
+        let created = request
             .scope()?
             .create_rule(rule, &request.write_context()?)
             .await
-            .map_err(ApiError::from)?
-        {
-            Some(rule) => Ok(CreateAssignmentRulePayload {
-                rule: Some(AssignmentRule(rule)),
-                user_errors: vec![],
-            }),
-            None => Ok(CreateAssignmentRulePayload {
-                rule: None,
-                user_errors: vec![UserError::new(
-                    "territoryId",
-                    "TERRITORY_NOT_FOUND",
-                    "territory not found",
-                )],
-            }),
-        }
+            .map_err(ApiError::from)?;
+        rule_payload(created)
     }
 
     /// Change a rule (its territory, name, priority or criteria). Accounts it placed move only
@@ -470,25 +477,11 @@ impl AccountMutation {
             priority: input.priority.unwrap_or(current.rule.priority),
             criteria,
         };
-        match scope
+        let updated = scope
             .update_rule(id, rule, &request.write_context()?)
             .await
-            .map_err(ApiError::from)?
-        {
-            Ok(rule) => Ok(CreateAssignmentRulePayload {
-                rule: Some(AssignmentRule(rule)),
-                user_errors: vec![],
-            }),
-            Err(RuleRefusal::RuleNotFound) => Err(ApiError::NotFound("assignment rule").into()),
-            Err(RuleRefusal::TerritoryNotFound) => Ok(CreateAssignmentRulePayload {
-                rule: None,
-                user_errors: vec![UserError::new(
-                    "territoryId",
-                    "TERRITORY_NOT_FOUND",
-                    "territory not found",
-                )],
-            }),
-        }
+            .map_err(ApiError::from)?;
+        rule_payload(updated)
     }
 
     /// Delete a rule. Accounts it placed move only at the next `runAssignment`.
