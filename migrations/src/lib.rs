@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 mod m20261127_000001_identity;
 mod m20261127_000002_alignment;
 mod m20261127_000003_accounts;
+mod m20261127_000004_move_origins;
 mod tenant_table;
 
 /// Runs Terrane's migrations in order.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_identity::Migration),
             Box::new(m20261127_000002_alignment::Migration),
             Box::new(m20261127_000003_accounts::Migration),
+            Box::new(m20261127_000004_move_origins::Migration),
         ]
     }
 }

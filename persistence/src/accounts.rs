@@ -193,7 +193,7 @@ impl TenantScope<'_> {
         };
         audit::append(&txn, self.tenant_id, vec![created], now).await?;
 
-        let (rules, geography) = self.engine_inputs(&txn).await?;
+        let (rules, geography, _) = self.engine_inputs(&txn).await?;
         let decision = Engine::new(&rules, &geography).decide(&account.facts(None));
         let placed = match decision.into_assignment() {
             None => None,
@@ -288,7 +288,7 @@ impl TenantScope<'_> {
         let placed = if from.is_some_and(|a| a.pinned) {
             None
         } else {
-            let (rules, geography) = self.engine_inputs(&txn).await?;
+            let (rules, geography, _) = self.engine_inputs(&txn).await?;
             let to = Engine::new(&rules, &geography)
                 .decide(&account.facts(None))
                 .into_assignment();

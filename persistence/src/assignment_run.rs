@@ -4,22 +4,23 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use terrane_domain::assignment::Engine;
 use terrane_domain::audit::NewAuditEvent;
-use terrane_domain::ids::{AccountId, RealignmentId};
-use terrane_domain::realignment::{
-    AccountMove, AccountTarget, AccountsEffect, AssignAccounts, Change, Problem, RealignmentStatus,
-};
+use terrane_domain::ids::RealignmentId;
+use terrane_domain::realignment::{AccountMove, AccountTarget, Problem, RealignmentStatus};
 use uuid::Uuid;
 
 use crate::accounts::AccountRecord;
+use crate::bulk_moves::BulkMoves;
 use crate::entity::{account, assignment};
 use crate::error::StoreError;
-use crate::realignments::{RealignmentRecord, RealignmentRequest, record_realignment};
+use crate::realignments::{
+    RealignmentRecord, RealignmentRequest, insert_realignment, record_changes, retitle,
+};
 use crate::scope::{TenantScope, WriteContext};
-use crate::{audit, moves};
+use crate::{audit, move_rows, moves};
 
 /// Accounts read and decided per step: bounds memory whatever the tenant's size.
 const PAGE: u64 = 20_000;
@@ -35,6 +36,7 @@ pub struct RunOutcome {
 
 impl TenantScope<'_> {
     /// Decides every account again (pins stay) and applies the moves, or keeps them as a draft.
+    /// Accounts are read, decided and written a page at a time, so memory stays bounded.
     pub async fn run_assignment(
         &self,
         apply: bool,
@@ -44,10 +46,32 @@ impl TenantScope<'_> {
         let now = Utc::now();
         let tenant = self.tid();
         let txn = self.begin_write().await?;
-        let (rules, geography) = self.engine_inputs(&txn).await?;
+        let (rules, geography, state) = self.engine_inputs(&txn).await?;
         let engine = Engine::new(&rules, &geography);
+        let title = |moved: u64| format!("Re-run assignment ({moved} accounts move)");
 
-        let mut planned: Vec<AccountMove> = Vec::new();
+        let mut sink = if apply {
+            Sink::Apply(Box::new(BulkMoves::new(
+                tenant,
+                state,
+                title(0),
+                reason.clone(),
+                ctx,
+                now,
+            )))
+        } else {
+            let record = RealignmentRecord {
+                id: RealignmentId::new(),
+                title: title(0),
+                reason: reason.clone(),
+                status: RealignmentStatus::Draft,
+                created_by: ctx.actor,
+                created_at: now,
+                applied_at: None,
+            };
+            insert_realignment(&txn, tenant, &record).await?;
+            Sink::Draft { record, moved: 0 }
+        };
         let mut after: Option<Uuid> = None;
         loop {
             let mut query = account::Entity::find().filter(account::Column::TenantId.eq(tenant));
@@ -61,98 +85,125 @@ impl TenantScope<'_> {
                 .await?;
             let Some(last) = page.last() else { break };
             after = Some(last.id);
-            let ids: Vec<Uuid> = page.iter().map(|m| m.id).collect();
-            let current: HashMap<Uuid, assignment::Model> = assignment::Entity::find()
-                .filter(assignment::Column::TenantId.eq(tenant))
-                .filter(assignment::Column::AccountId.is_in(ids))
-                .all(&txn)
-                .await?
-                .into_iter()
-                .map(|m| (m.account_id, m))
-                .collect();
-            let mut accounts = Vec::with_capacity(page.len());
-            let mut facts = Vec::with_capacity(page.len());
-            for model in page {
-                let from = current
-                    .get(&model.id)
-                    .map(moves::to_assignment)
-                    .transpose()?;
-                let record = AccountRecord::try_from(model)?;
-                facts.push(
-                    record
-                        .account
-                        .facts(from.filter(|a| a.pinned).map(|a| a.territory_id)),
-                );
-                accounts.push((record.account.id, from));
-            }
-            for ((account_id, from), decision) in
-                accounts.into_iter().zip(engine.decide_all(&facts))
-            {
-                let to = decision.next_for(from);
-                if to != from {
-                    planned.push(AccountMove {
-                        account_id,
-                        from,
-                        to,
-                    });
+            let planned = self.decide_page(&txn, &engine, page).await?;
+            match &mut sink {
+                Sink::Apply(bulk) => {
+                    let targets = planned
+                        .iter()
+                        .map(|m| AccountTarget {
+                            account_id: m.account_id,
+                            to: m.to,
+                        })
+                        .collect();
+                    if let Err(problems) = bulk.extend(&txn, targets).await? {
+                        return Ok(Err(problems));
+                    }
+                }
+                Sink::Draft { record, moved } => {
+                    moves::write_rows(&txn, tenant, record.id, &planned).await?;
+                    *moved += u64::try_from(planned.len()).unwrap_or(u64::MAX);
                 }
             }
         }
-        let moved = u64::try_from(planned.len()).unwrap_or(u64::MAX);
-        let title = format!("Re-run assignment ({moved} accounts move)");
 
-        if apply {
-            let changes = vec![Change::AssignAccounts(AssignAccounts {
-                moves: planned
-                    .iter()
-                    .map(|m| AccountTarget {
-                        account_id: m.account_id,
-                        to: m.to,
-                    })
-                    .collect(),
-            })];
-            let request = RealignmentRequest {
-                title,
-                reason,
-                changes,
-            };
-            return match self.apply_in(&txn, request, ctx, now).await? {
-                Ok(applied) => {
-                    txn.commit().await?;
-                    Ok(Ok(RunOutcome {
-                        realignment: applied.realignment,
-                        moved,
-                    }))
+        let outcome = match sink {
+            Sink::Apply(bulk) => {
+                let moved = bulk.moved();
+                let realignment = match bulk.finish(&txn, ctx, title).await? {
+                    Some(realignment) => realignment,
+                    // Nothing moved: record the (empty) run so the caller has a realignment.
+                    None => {
+                        let applied = self
+                            .apply_in(
+                                &txn,
+                                RealignmentRequest {
+                                    title: title(0),
+                                    reason,
+                                    changes: vec![],
+                                },
+                                ctx,
+                                now,
+                            )
+                            .await?;
+                        match applied {
+                            Ok(applied) => applied.realignment,
+                            Err(problems) => return Ok(Err(problems)),
+                        }
+                    }
+                };
+                RunOutcome { realignment, moved }
+            }
+            Sink::Draft { mut record, moved } => {
+                record.title = title(moved);
+                self.finish_draft(&txn, &record, moved, ctx).await?;
+                RunOutcome {
+                    realignment: record,
+                    moved,
                 }
-                Err(problems) => Ok(Err(problems)),
-            };
-        }
-
-        let record = RealignmentRecord {
-            id: RealignmentId::new(),
-            title,
-            reason: reason.clone(),
-            status: RealignmentStatus::Draft,
-            created_by: ctx.actor,
-            created_at: now,
-            applied_at: None,
+            }
         };
-        let changes = vec![Change::AssignAccounts(AssignAccounts {
-            moves: planned
-                .iter()
-                .map(|m| AccountTarget {
-                    account_id: m.account_id,
-                    to: m.to,
-                })
-                .collect(),
-        })];
-        record_realignment(&txn, tenant, &record, &changes).await?;
-        moves::write_rows(&txn, tenant, record.id, &planned).await?;
-        let digest = AccountsEffect {
-            change_index: 0,
-            moves: planned,
+        txn.commit().await?;
+        Ok(Ok(outcome))
+    }
+
+    /// Decides one page of accounts: the moves the engine would make.
+    async fn decide_page<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        engine: &Engine<'_>,
+        page: Vec<account::Model>,
+    ) -> Result<Vec<AccountMove>, StoreError> {
+        let ids: Vec<Uuid> = page.iter().map(|m| m.id).collect();
+        let current: HashMap<Uuid, assignment::Model> = assignment::Entity::find()
+            .filter(assignment::Column::TenantId.eq(self.tid()))
+            .filter(assignment::Column::AccountId.is_in(ids))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.account_id, m))
+            .collect();
+        let mut accounts = Vec::with_capacity(page.len());
+        let mut facts = Vec::with_capacity(page.len());
+        for model in page {
+            let from = current
+                .get(&model.id)
+                .map(moves::to_assignment)
+                .transpose()?;
+            let record = AccountRecord::try_from(model)?;
+            facts.push(
+                record
+                    .account
+                    .facts(from.filter(|a| a.pinned).map(|a| a.territory_id)),
+            );
+            accounts.push((record.account.id, from));
         }
-        .digest();
+        Ok(accounts
+            .into_iter()
+            .zip(engine.decide_all(&facts))
+            .filter_map(|((account_id, from), decision)| {
+                let to = decision.next_for(from);
+                (to != from).then_some(AccountMove {
+                    account_id,
+                    from,
+                    to,
+                })
+            })
+            .collect())
+    }
+
+    /// Titles a drafted run, records its change and its audit event (with the stored rows' digest).
+    async fn finish_draft<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        record: &RealignmentRecord,
+        moved: u64,
+        ctx: &WriteContext,
+    ) -> Result<(), StoreError> {
+        let tenant = self.tid();
+        retitle(txn, tenant, record).await?;
+        let change = json!({ "type": "assignAccounts", "count": moved });
+        record_changes(txn, tenant, record.id, &[change]).await?;
+        let digest = move_rows::stored_digest(txn, tenant, record.id).await?;
         let event = NewAuditEvent {
             actor: ctx.actor,
             action: "realignment.drafted".into(),
@@ -160,70 +211,24 @@ impl TenantScope<'_> {
             entity_id: Some(record.id.as_uuid()),
             realignment_id: Some(record.id),
             request_id: ctx.request_id.clone(),
-            reason,
+            reason: record.reason.clone(),
             before: None,
-            after: Some(json!({ "title": record.title, "moves": moved, "digest": digest })),
+            after: Some(
+                json!({ "title": record.title, "moves": moved, "digest": digest.finish() }),
+            ),
         };
-        audit::append(&txn, self.tenant_id, vec![event], now).await?;
-        txn.commit().await?;
-        Ok(Ok(RunOutcome {
-            realignment: record,
-            moved,
-        }))
+        audit::append(txn, self.tenant_id, vec![event], record.created_at).await?;
+        Ok(())
     }
 }
 
-/// One stored move of a realignment.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MoveRow {
-    /// The account.
-    pub account_id: AccountId,
-    /// The territory it leaves (`None`: it was unassigned).
-    pub from_territory: Option<terrane_domain::ids::TerritoryId>,
-    /// Its new assignment (`None`: it becomes unassigned).
-    pub to: Option<terrane_domain::assignment::Assignment>,
-}
-
-impl TenantScope<'_> {
-    /// The move rows of a realignment, in account order, keyset-paged.
-    pub async fn realignment_moves(
-        &self,
-        realignment: RealignmentId,
-        page: crate::page::PageRequest<AccountId>,
-    ) -> Result<crate::page::Page<MoveRow>, StoreError> {
-        use crate::entity::realignment_move::{Column, Entity};
-        use sea_orm::PaginatorTrait;
-        use terrane_domain::assignment::{Assignment, Source};
-        use terrane_domain::ids::{RuleId, TerritoryId};
-        let query = Entity::find()
-            .filter(Column::TenantId.eq(self.tid()))
-            .filter(Column::RealignmentId.eq(realignment.as_uuid()));
-        let total = query.clone().count(self.db).await?;
-        let query = match page.after {
-            Some(after) => query.filter(Column::AccountId.gt(after.as_uuid())),
-            None => query,
-        };
-        let rows = query
-            .order_by_asc(Column::AccountId)
-            .limit(page.first + 1)
-            .all(self.db)
-            .await?;
-        crate::page::Page::from_overfetch(rows, page.first, total).try_map(|m| {
-            let to = match (m.to_territory_id, m.to_source.as_deref()) {
-                (Some(t), Some(source)) => Some(Assignment {
-                    territory_id: TerritoryId::from_uuid(t),
-                    source: Source::parse(source)
-                        .ok_or_else(|| StoreError::corrupt("move source"))?,
-                    rule_id: m.to_rule_id.map(RuleId::from_uuid),
-                    pinned: m.to_pinned,
-                }),
-                _ => None,
-            };
-            Ok(MoveRow {
-                account_id: AccountId::from_uuid(m.account_id),
-                from_territory: m.from_territory_id.map(TerritoryId::from_uuid),
-                to,
-            })
-        })
-    }
+/// Where a run's decided moves go.
+enum Sink {
+    /// Applied as they are decided, under one realignment.
+    Apply(Box<BulkMoves>),
+    /// Stored as the move rows of a draft.
+    Draft {
+        record: RealignmentRecord,
+        moved: u64,
+    },
 }

@@ -29,6 +29,8 @@ pub struct AuditFilter {
     pub entity_id: Option<Uuid>,
     /// Events about entities of this type.
     pub entity_type: Option<String>,
+    /// Events with this action, e.g. `accounts.assigned`.
+    pub action: Option<String>,
     /// Events by this user or key.
     pub actor_id: Option<Uuid>,
     /// Events of this realignment.
@@ -133,6 +135,9 @@ impl TenantScope<'_> {
         }
         if let Some(t) = &filter.entity_type {
             query = query.filter(Column::EntityType.eq(t.clone()));
+        }
+        if let Some(action) = &filter.action {
+            query = query.filter(Column::Action.eq(action.clone()));
         }
         if let Some(id) = filter.actor_id {
             query = query.filter(Column::ActorId.eq(id));

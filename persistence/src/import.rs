@@ -1,9 +1,16 @@
 //! CSV import of accounts: streamed in batches inside one transaction, upserted by external id,
-//! placed by the engine, and audited as one event. All-or-nothing (the default) rolls back the
-//! whole file when any row is bad; skip-invalid keeps the good rows. Either way every bad row is
-//! reported with its line number, and nothing half-written is left.
+//! placed by the engine batch by batch under one realignment, and audited. All-or-nothing (the
+//! default) rolls back the whole file when any row is bad; skip-invalid keeps the good rows.
+//! Either way every bad row is reported with its line number, and nothing half-written is left.
+//!
+//! Memory stays bounded by the batch, whatever the file size: nothing is kept per row. A
+//! duplicate external id is found in the batch, or in the store as a row this import already
+//! wrote (it carries the import's `updated_at` stamp; the import holds the tenant's write lock,
+//! so no other writer can have used that microsecond).
 
 use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, DurationRound, TimeDelta};
 use std::io::Read;
 
 use chrono::Utc;
@@ -15,13 +22,14 @@ use terrane_domain::account::{Account, CsvColumns};
 use terrane_domain::assignment::Engine;
 use terrane_domain::audit::NewAuditEvent;
 use terrane_domain::ids::AccountId;
-use terrane_domain::realignment::{AccountTarget, AssignAccounts, Change};
+use terrane_domain::realignment::AccountTarget;
 use uuid::Uuid;
 
 use crate::accounts::row;
+use crate::bulk_moves::BulkMoves;
 use crate::entity::{account, assignment};
 use crate::error::StoreError;
-use crate::realignments::{RealignmentRecord, RealignmentRequest};
+use crate::realignments::RealignmentRecord;
 use crate::scope::{TenantScope, WriteContext};
 use crate::{audit, moves};
 
@@ -67,11 +75,21 @@ pub struct ImportReport {
     pub realignment: Option<RealignmentRecord>,
 }
 
+/// What the import has written so far.
 struct Progress {
     created: u64,
     updated: u64,
-    targets: Vec<AccountTarget>,
+    /// The import's `updated_at` stamp (microseconds, as every store keeps them).
+    stamp: DateTime<Utc>,
+    placement: BulkMoves,
+    /// Over the imported accounts' snapshots, in file order.
     digest: Sha256,
+}
+
+/// A parsed row waiting for its batch.
+struct Pending {
+    line: u64,
+    account: Account,
 }
 
 impl TenantScope<'_> {
@@ -90,21 +108,30 @@ impl TenantScope<'_> {
             },
             Err(e) => return Ok(Err(format!("unreadable header: {e}"))),
         };
-        let now = Utc::now();
         let txn = self.begin_write().await?;
-        let (rules, geography) = self.engine_inputs(&txn).await?;
+        let now = Utc::now()
+            .duration_trunc(TimeDelta::microseconds(1))
+            .map_err(|e| StoreError::corrupt(format!("clock: {e}")))?;
+        let (rules, geography, state) = self.engine_inputs(&txn).await?;
         let engine = Engine::new(&rules, &geography);
 
         let mut progress = Progress {
             created: 0,
             updated: 0,
-            targets: Vec::new(),
+            stamp: now,
+            placement: BulkMoves::new(
+                self.tid(),
+                state,
+                "Place imported accounts".to_owned(),
+                Some("account import".to_owned()),
+                ctx,
+                now,
+            ),
             digest: Sha256::new(),
         };
         let mut errors = Vec::new();
         let mut failed = 0u64;
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut batch: Vec<Account> = Vec::with_capacity(BATCH);
+        let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
         let mut record = csv::StringRecord::new();
         let mut fail = |line: u64, message: String| {
             failed += 1;
@@ -127,25 +154,18 @@ impl TenantScope<'_> {
             if fields.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
-            if let Some(external_id) = columns
-                .external_id(&fields)
-                .filter(|id| !seen.insert((*id).to_owned()))
-            {
-                fail(
-                    line,
-                    format!("duplicate external_id '{external_id}' (an earlier row has it)"),
-                );
-                continue;
-            }
             match columns.account(&fields) {
-                Ok(account) => batch.push(account),
+                Ok(account) => batch.push(Pending { line, account }),
                 Err(problems) => fail(line, problems.join("; ")),
             }
             if batch.len() >= BATCH {
-                self.flush(&txn, &engine, std::mem::take(&mut batch), &mut progress)
+                let rows = std::mem::take(&mut batch);
+                self.flush(&txn, &engine, rows, &mut progress, &mut fail)
                     .await?;
             }
         }
+        self.flush(&txn, &engine, batch, &mut progress, &mut fail)
+            .await?;
         if failed > 0 && mode == ImportMode::AllOrNothing {
             // Dropping the transaction rolls back every batch already written.
             return Ok(Ok(ImportReport {
@@ -158,32 +178,18 @@ impl TenantScope<'_> {
                 realignment: None,
             }));
         }
-        self.flush(&txn, &engine, batch, &mut progress).await?;
 
         let Progress {
             created,
             updated,
-            targets,
+            placement,
             digest,
+            ..
         } = progress;
-        let moved = targets.len();
-        let realignment = if targets.is_empty() {
-            None
-        } else {
-            let request = RealignmentRequest {
-                title: format!("Place {moved} imported accounts"),
-                reason: Some("account import".to_owned()),
-                changes: vec![Change::AssignAccounts(AssignAccounts { moves: targets })],
-            };
-            match self.apply_in(&txn, request, ctx, now).await? {
-                Ok(applied) => Some(applied.realignment),
-                Err(problems) => {
-                    return Err(StoreError::corrupt(format!(
-                        "placing imported accounts failed: {problems:?}"
-                    )));
-                }
-            }
-        };
+        let placed = placement.moved();
+        let realignment = placement
+            .finish(&txn, ctx, |n| format!("Place {n} imported accounts"))
+            .await?;
         let event = NewAuditEvent {
             actor: ctx.actor,
             action: "accounts.imported".into(),
@@ -194,7 +200,7 @@ impl TenantScope<'_> {
             reason: None,
             before: None,
             after: Some(
-                json!({ "created": created, "updated": updated, "failed": failed, "placed": moved, "digest": hex::encode(digest.finalize()) }),
+                json!({ "created": created, "updated": updated, "failed": failed, "placed": placed, "digest": hex::encode(digest.finalize()) }),
             ),
         };
         audit::append(&txn, self.tenant_id, vec![event], now).await?;
@@ -205,42 +211,57 @@ impl TenantScope<'_> {
             failed,
             errors,
             committed: true,
-            placed: u64::try_from(moved).unwrap_or(u64::MAX),
+            placed,
             realignment,
         }))
     }
 
-    /// Upserts one batch and decides where its accounts go.
+    /// Drops the batch's duplicates (reported through `fail`), upserts the rest and places them.
     async fn flush<C: sea_orm::ConnectionTrait>(
         &self,
         txn: &C,
         engine: &Engine<'_>,
-        mut batch: Vec<Account>,
+        pending: Vec<Pending>,
         progress: &mut Progress,
+        fail: &mut impl FnMut(u64, String),
     ) -> Result<(), StoreError> {
-        if batch.is_empty() {
+        if pending.is_empty() {
             return Ok(());
         }
         let tenant = self.tid();
-        let now = Utc::now();
-        let external_ids: Vec<String> = batch
+        let external_ids: Vec<String> = pending
             .iter()
-            .map(|a| a.external_id.as_str().to_owned())
+            .map(|p| p.account.external_id.as_str().to_owned())
             .collect();
-        let existing: HashMap<String, Uuid> = account::Entity::find()
+        let existing: HashMap<String, (Uuid, DateTime<Utc>)> = account::Entity::find()
             .select_only()
             .column(account::Column::ExternalId)
             .column(account::Column::Id)
+            .column(account::Column::UpdatedAt)
             .filter(account::Column::TenantId.eq(tenant))
             .filter(account::Column::ExternalId.is_in(external_ids))
-            .into_tuple::<(String, Uuid)>()
+            .into_tuple::<(String, Uuid, DateTime<Utc>)>()
             .all(txn)
             .await?
             .into_iter()
+            .map(|(external_id, id, updated_at)| (external_id, (id, updated_at)))
             .collect();
-        for account in &mut batch {
-            match existing.get(account.external_id.as_str()) {
-                Some(id) => {
+        let mut in_batch: HashSet<&str> = HashSet::with_capacity(pending.len());
+        let mut batch: Vec<Account> = Vec::with_capacity(pending.len());
+        for Pending { line, account } in &pending {
+            let external_id = account.external_id.as_str();
+            let known = existing.get(external_id);
+            let earlier = known.is_some_and(|(_, at)| *at == progress.stamp);
+            if earlier || !in_batch.insert(external_id) {
+                fail(
+                    *line,
+                    format!("duplicate external_id '{external_id}' (an earlier row has it)"),
+                );
+                continue;
+            }
+            let mut account = account.clone();
+            match known {
+                Some((id, _)) => {
                     account.id = AccountId::from_uuid(*id);
                     progress.updated += 1;
                 }
@@ -250,7 +271,12 @@ impl TenantScope<'_> {
                 .digest
                 .update(account.snapshot().to_string().as_bytes());
             progress.digest.update(b"\n");
+            batch.push(account);
         }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let now = progress.stamp;
         let rows = batch
             .iter()
             .map(|a| row(tenant, a, now))
@@ -297,14 +323,21 @@ impl TenantScope<'_> {
             facts.push(account.facts(from.filter(|a| a.pinned).map(|a| a.territory_id)));
             froms.push(from);
         }
+        let mut targets = Vec::new();
         for ((account, from), decision) in batch.iter().zip(froms).zip(engine.decide_all(&facts)) {
             let to = decision.next_for(from);
             if to != from {
-                progress.targets.push(AccountTarget {
+                targets.push(AccountTarget {
                     account_id: account.id,
                     to,
                 });
             }
+        }
+        if let Err(problems) = progress.placement.extend(txn, targets).await? {
+            // The engine only places into live territories, loaded under this same lock.
+            return Err(StoreError::corrupt(format!(
+                "placing imported accounts failed: {problems:?}"
+            )));
         }
         Ok(())
     }

@@ -9,6 +9,7 @@
 mod accounts;
 mod assignment_run;
 mod audit;
+mod bulk_moves;
 mod connect;
 // Entities mirror the tables column for column; their docs are the migrations.
 #[allow(missing_docs)]
@@ -18,6 +19,7 @@ mod geo_cache;
 mod identity;
 mod import;
 mod metrics;
+mod move_rows;
 mod moves;
 mod page;
 mod realignments;
@@ -28,7 +30,7 @@ mod territories;
 pub mod testing;
 
 pub use accounts::{AccountFilter, AccountRecord, AccountRefusal, PlacementRecord};
-pub use assignment_run::{MoveRow, RunOutcome};
+pub use assignment_run::RunOutcome;
 pub use audit::AuditFilter;
 pub use connect::Store;
 pub use error::StoreError;

@@ -9,7 +9,7 @@ use sea_orm::{
 use terrane_domain::audit::{Actor, ActorKind, NewAuditEvent};
 use terrane_domain::ids::RealignmentId;
 use terrane_domain::realignment::{
-    self, Change, Effect, Problem, RealignmentStatus, TerritoryEffect,
+    self, AccountMove, Change, Effect, Problem, RealignmentStatus, TerritoryEffect,
 };
 use terrane_domain::territory::Territory;
 
@@ -144,6 +144,17 @@ pub(crate) async fn record_realignment<C: ConnectionTrait>(
     record: &RealignmentRecord,
     changes: &[Change],
 ) -> Result<(), StoreError> {
+    insert_realignment(conn, tenant, record).await?;
+    let described: Vec<serde_json::Value> = changes.iter().map(Change::to_json).collect();
+    record_changes(conn, tenant, record.id, &described).await
+}
+
+/// Stores the realignment row alone (its changes may follow once known).
+pub(crate) async fn insert_realignment<C: ConnectionTrait>(
+    conn: &C,
+    tenant: uuid::Uuid,
+    record: &RealignmentRecord,
+) -> Result<(), StoreError> {
     realignment_entity::Entity::insert(realignment_entity::ActiveModel {
         tenant_id: Set(tenant),
         id: Set(record.id.as_uuid()),
@@ -157,22 +168,68 @@ pub(crate) async fn record_realignment<C: ConnectionTrait>(
     })
     .exec_without_returning(conn)
     .await?;
+    Ok(())
+}
+
+/// Renames a stored realignment (a bulk move knows its count, and so its title, only at the end).
+pub(crate) async fn retitle<C: ConnectionTrait>(
+    conn: &C,
+    tenant: uuid::Uuid,
+    record: &RealignmentRecord,
+) -> Result<(), StoreError> {
+    realignment_entity::Entity::update_many()
+        .col_expr(
+            realignment_entity::Column::Title,
+            Expr::value(record.title.clone()),
+        )
+        .filter(realignment_entity::Column::TenantId.eq(tenant))
+        .filter(realignment_entity::Column::Id.eq(record.id.as_uuid()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores the described changes of a realignment, in order.
+pub(crate) async fn record_changes<C: ConnectionTrait>(
+    conn: &C,
+    tenant: uuid::Uuid,
+    realignment: RealignmentId,
+    changes: &[serde_json::Value],
+) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
     let rows =
         changes
             .iter()
             .enumerate()
             .map(|(position, change)| realignment_change::ActiveModel {
                 tenant_id: Set(tenant),
-                realignment_id: Set(record.id.as_uuid()),
+                realignment_id: Set(realignment.as_uuid()),
                 position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-                change: Set(change.to_json().to_string()),
+                change: Set(change.to_string()),
             });
-    if !changes.is_empty() {
-        realignment_change::Entity::insert_many(rows)
-            .exec_without_returning(conn)
-            .await?;
-    }
+    realignment_change::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
+}
+
+/// The audit payload of a bulk account move: how many moved, the digest of the stored move rows,
+/// and the first few moves so a reader sees what kind of move it was.
+pub(crate) fn moves_summary(moved: u64, digest: &str, first: &[AccountMove]) -> serde_json::Value {
+    let sample: Vec<_> = first
+        .iter()
+        .take(10)
+        .map(|m| {
+            serde_json::json!({
+                "accountId": m.account_id,
+                "from": m.from.map(|f| f.territory_id),
+                "to": m.to.map(|t| t.territory_id),
+            })
+        })
+        .collect();
+    serde_json::json!({ "moves": moved, "digest": digest, "first": sample })
 }
 
 impl TenantScope<'_> {
@@ -260,12 +317,8 @@ impl TenantScope<'_> {
                     moves::write(txn, tenant, id, &a.moves, now).await?;
                     // One event for the whole batch: its digest covers the stored move rows.
                     let mut e = event("accounts.assigned", "Realignment", id.as_uuid());
-                    let sample: Vec<_> = a.moves.iter().take(10).map(|m| {
-                        serde_json::json!({ "accountId": m.account_id, "from": m.from.map(|f| f.territory_id), "to": m.to.map(|t| t.territory_id) })
-                    }).collect();
-                    e.after = Some(
-                        serde_json::json!({ "moves": a.moves.len(), "digest": a.digest(), "first": sample }),
-                    );
+                    let moved = u64::try_from(a.moves.len()).unwrap_or(u64::MAX);
+                    e.after = Some(moves_summary(moved, &a.digest(), &a.moves));
                     events.push(e);
                 }
             }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use terrane_domain::assignment::{Criterion, GeoIndex, Rule};
 use terrane_domain::audit::NewAuditEvent;
 use terrane_domain::ids::{RuleId, TerritoryId};
+use terrane_domain::realignment::AlignmentState;
 use uuid::Uuid;
 
 use crate::entity::assignment_rule;
@@ -76,18 +77,20 @@ pub(crate) async fn load<C: ConnectionTrait>(
 
 impl TenantScope<'_> {
     /// What the engine needs, read inside the caller's transaction: the rules, and the geography
-    /// index over the live territories (from the cache when no boundary changed).
+    /// index over the live territories (from the cache when no boundary changed), and the
+    /// territories themselves.
     pub(crate) async fn engine_inputs<C: ConnectionTrait>(
         &self,
         conn: &C,
-    ) -> Result<(Vec<Rule>, std::sync::Arc<GeoIndex>), StoreError> {
+    ) -> Result<(Vec<Rule>, std::sync::Arc<GeoIndex>, AlignmentState), StoreError> {
         let state = territories::load_state(conn, self.tid()).await?;
         let rules = load(conn, self.tid())
             .await?
             .into_iter()
             .map(|r| r.rule)
             .collect();
-        Ok((rules, self.geo_cache.index_for(self.tenant_id, &state)))
+        let geography = self.geo_cache.index_for(self.tenant_id, &state);
+        Ok((rules, geography, state))
     }
 
     /// Every rule, in evaluation order (priority, then id).

@@ -255,3 +255,51 @@ async fn large_files_can_be_uploaded_as_multipart() {
     let both = app.upload(t, "mutation($file: Upload) { importAccounts(input: { file: $file, csv: \"external_id,name\" }) { created } }", json!({ "file": null }), "a.csv", b"external_id,name\n".to_vec()).await;
     assert_eq!(terrane_tests::error_code(&both), Some("BAD_USER_INPUT"));
 }
+
+#[tokio::test]
+async fn duplicates_are_found_across_batches_and_the_placement_digest_matches_its_rows() {
+    let app = TestApp::spawn().await;
+    let acme = app.sign_up("acme").await;
+    let t = acme.token.as_str();
+    west(&app, t).await;
+    // 2,500 rows: more than two write batches; row 2,400 repeats the id of row 10.
+    let mut csv = String::from("external_id,name,lat,lon\n");
+    for i in 0..2_500 {
+        let id = if i == 2_399 { 9 } else { i };
+        csv.push_str(&format!(
+            "D-{id},Account {i},{},{}\n",
+            1.0 + (i % 8) as f64,
+            1.0
+        ));
+    }
+    let strict = import(&app, t, &csv, "ALL_OR_NOTHING").await;
+    assert_eq!(strict["committed"], false);
+    assert_eq!(
+        strict["errors"],
+        json!([{ "line": 2_401, "message": "duplicate external_id 'D-9' (an earlier row has it)" }])
+    );
+    assert_eq!(
+        app.ok(Some(t), "{ accounts { totalCount } }", json!({}))
+            .await["accounts"]["totalCount"],
+        0,
+        "all-or-nothing wrote nothing"
+    );
+
+    let lenient = import(&app, t, &csv, "SKIP_INVALID").await;
+    assert_eq!(
+        (lenient["created"].as_u64(), lenient["failed"].as_u64()),
+        (Some(2_499), Some(1))
+    );
+    let placed = app
+        .ok(
+            Some(t),
+            "query($id: ID!) { node(id: $id) { ... on Realignment { moveDigest moves(first: 1) { totalCount } } } }",
+            json!({ "id": lenient["realignment"]["id"] }),
+        )
+        .await;
+    assert_eq!(placed["node"]["moves"]["totalCount"], 2_499);
+    let events = app.ok(Some(t), "{ auditEvents(first: 100, filter: { action: \"accounts.assigned\" }) { edges { node { after } } } }", json!({})).await;
+    let recorded = &events["auditEvents"]["edges"][0]["node"]["after"];
+    assert_eq!(recorded["moves"], 2_499, "one event for the whole import");
+    assert_eq!(recorded["digest"], placed["node"]["moveDigest"]);
+}

@@ -18,6 +18,8 @@ pub struct AuditEventFilter {
     pub entity_id: Option<ID>,
     /// Events about objects of this type, e.g. `Territory`.
     pub entity_type: Option<String>,
+    /// Events with this action, e.g. `territory.moved` or `accounts.assigned`.
+    pub action: Option<String>,
     /// Events by this user or API key.
     pub actor_id: Option<ID>,
     /// Events of this realignment.
@@ -39,6 +41,7 @@ impl TryFrom<AuditEventFilter> for AuditFilter {
                 .transpose()?
                 .map(|(_, id)| id),
             entity_type: f.entity_type,
+            action: f.action,
             actor_id: f
                 .actor_id
                 .as_ref()

@@ -1,202 +1,15 @@
 //! Applying a list of changes to the alignment state: a pure function from (state, changes) to
 //! either the new state with one effect per change, or every problem found.
 
-use std::collections::HashMap;
-
-use sha2::{Digest, Sha256};
-
 use super::change::{
     AssignAccounts, Change, CreateTerritory, DeleteTerritory, MoveTerritory, UpdateTerritory,
 };
+use super::effect::{AccountMove, AccountsEffect, Effect, TerritoryEffect};
 use super::problem::{Problem, ProblemCode};
+use super::state::AlignmentState;
 use crate::assignment::Assignment;
 use crate::ids::{AccountId, TerritoryId};
-use crate::territory::{Hierarchy, HierarchyError, Territory, TerritoryCode};
-
-/// The part of a tenant's alignment state that realignments change: every live territory, and
-/// the current assignment of the accounts the realignment touches (a tenant may have millions,
-/// so the store loads only those) with the account counts of the territories it deletes.
-#[derive(Debug, Clone, Default)]
-pub struct AlignmentState {
-    territories: HashMap<TerritoryId, Territory>,
-    hierarchy: Hierarchy,
-    codes: HashMap<TerritoryCode, TerritoryId>,
-    /// Known accounts and where they are (`None`: unassigned).
-    assignments: HashMap<AccountId, Option<Assignment>>,
-    /// How many accounts each territory holds.
-    account_counts: HashMap<TerritoryId, u64>,
-}
-
-impl AlignmentState {
-    /// Builds the state from the tenant's live territories.
-    pub fn new(territories: impl IntoIterator<Item = Territory>) -> Self {
-        let mut state = Self::default();
-        for t in territories {
-            state.put(t);
-        }
-        state
-    }
-
-    /// Adds the accounts a realignment touches, with their current assignments.
-    pub fn with_accounts(
-        mut self,
-        accounts: impl IntoIterator<Item = (AccountId, Option<Assignment>)>,
-    ) -> Self {
-        self.assignments.extend(accounts);
-        self
-    }
-
-    /// Adds how many accounts each territory holds.
-    pub fn with_account_counts(
-        mut self,
-        counts: impl IntoIterator<Item = (TerritoryId, u64)>,
-    ) -> Self {
-        self.account_counts.extend(counts);
-        self
-    }
-
-    /// Where a known account is: `None` when unknown, `Some(None)` when unassigned.
-    pub fn assignment(&self, account: AccountId) -> Option<Option<Assignment>> {
-        self.assignments.get(&account).copied()
-    }
-
-    /// How many accounts a territory holds.
-    pub fn account_count(&self, territory: TerritoryId) -> u64 {
-        self.account_counts.get(&territory).copied().unwrap_or(0)
-    }
-
-    /// The geography index over every live territory with a boundary, deeper ones preferred.
-    pub fn geo_index(&self) -> crate::assignment::GeoIndex {
-        crate::assignment::GeoIndex::build(self.territories.values().filter_map(|t| {
-            let depth = u32::try_from(self.hierarchy.depth(t.id)).unwrap_or(u32::MAX);
-            t.boundary.as_ref().map(|b| (t.id, depth, b))
-        }))
-    }
-
-    /// A fingerprint of everything the geography index depends on (each bounded territory's id,
-    /// version and depth): equal fingerprints mean an index built earlier can be reused.
-    pub fn geo_signature(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut keys: Vec<(TerritoryId, i64, usize)> = self
-            .territories
-            .values()
-            .filter(|t| t.boundary.is_some())
-            .map(|t| (t.id, t.version, self.hierarchy.depth(t.id)))
-            .collect();
-        keys.sort_unstable();
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        keys.hash(&mut hasher);
-        hasher.finish()
-    }
-
-    /// A territory by id.
-    pub fn territory(&self, id: TerritoryId) -> Option<&Territory> {
-        self.territories.get(&id)
-    }
-
-    /// The territory tree.
-    pub fn hierarchy(&self) -> &Hierarchy {
-        &self.hierarchy
-    }
-
-    /// Number of live territories.
-    pub fn len(&self) -> usize {
-        self.territories.len()
-    }
-
-    /// Whether there are no territories.
-    pub fn is_empty(&self) -> bool {
-        self.territories.is_empty()
-    }
-
-    fn put(&mut self, t: Territory) {
-        if let Some(old) = self.territories.get(&t.id) {
-            self.codes.remove(&old.code);
-        }
-        self.hierarchy.set_parent(t.id, t.parent_id);
-        self.codes.insert(t.code.clone(), t.id);
-        self.territories.insert(t.id, t);
-    }
-
-    fn take(&mut self, id: TerritoryId) -> Option<Territory> {
-        let t = self.territories.remove(&id)?;
-        self.codes.remove(&t.code);
-        self.hierarchy.remove(id);
-        Some(t)
-    }
-
-    fn code_owner(&self, code: &TerritoryCode) -> Option<TerritoryId> {
-        self.codes.get(code).copied()
-    }
-}
-
-/// What one change did.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// A territory changed.
-    Territory(Box<TerritoryEffect>),
-    /// Accounts moved.
-    Accounts(AccountsEffect),
-}
-
-/// One account's move: where it was and where it is now.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AccountMove {
-    /// The account.
-    pub account_id: AccountId,
-    /// Before (`None`: unassigned).
-    pub from: Option<Assignment>,
-    /// After (`None`: unassigned).
-    pub to: Option<Assignment>,
-}
-
-/// The accounts one change moved (moves to where an account already was are left out).
-#[derive(Debug, Clone, PartialEq)]
-pub struct AccountsEffect {
-    /// Index of the change in the realignment.
-    pub change_index: usize,
-    /// The moves, in account-id order.
-    pub moves: Vec<AccountMove>,
-}
-
-impl AccountsEffect {
-    /// SHA-256 over the moves, one canonical line each
-    /// (`account,from_territory,to_territory,source,rule,pinned`), in account-id order: the
-    /// audit event of a bulk move records this instead of one event per account.
-    pub fn digest(&self) -> String {
-        let side = |a: &Option<Assignment>| match a {
-            Some(a) => format!(
-                "{},{},{},{}",
-                a.territory_id,
-                a.source.as_str(),
-                a.rule_id.map(|r| r.to_string()).unwrap_or_default(),
-                a.pinned
-            ),
-            None => ",,,".to_owned(),
-        };
-        let mut hasher = Sha256::new();
-        for m in &self.moves {
-            hasher
-                .update(format!("{},{},{}\n", m.account_id, side(&m.from), side(&m.to)).as_bytes());
-        }
-        hex::encode(hasher.finalize())
-    }
-}
-
-/// What a change did to a territory: before and after (`None` = did not exist / deleted).
-#[derive(Debug, Clone, PartialEq)]
-pub struct TerritoryEffect {
-    /// Index of the change in the realignment.
-    pub change_index: usize,
-    /// Audit action, e.g. `territory.moved`.
-    pub action: &'static str,
-    /// Which territory.
-    pub territory_id: TerritoryId,
-    /// Before the change.
-    pub before: Option<Territory>,
-    /// After the change.
-    pub after: Option<Territory>,
-}
+use crate::territory::{HierarchyError, Territory, TerritoryCode};
 
 /// The result of applying a realignment.
 #[derive(Debug, Clone)]
@@ -327,7 +140,7 @@ fn move_to(state: &AlignmentState, index: usize, c: &MoveTerritory) -> Outcome {
 
 /// Validates every move, then applies them to the state; moves to where an account already is
 /// are dropped.
-fn assign(
+pub(super) fn assign(
     state: &mut AlignmentState,
     index: usize,
     c: &AssignAccounts,

@@ -3,16 +3,18 @@
 
 mod apply;
 mod change;
+mod effect;
 mod problem;
+mod state;
 
-pub use apply::{
-    AccountMove, AccountsEffect, AlignmentState, Applied, Effect, TerritoryEffect, apply,
-};
+pub use apply::{Applied, apply};
 pub use change::{
     AccountTarget, AssignAccounts, Change, CreateTerritory, DeleteTerritory, MoveTerritory,
     UpdateTerritory,
 };
+pub use effect::{AccountMove, AccountsEffect, Effect, MoveDigest, TerritoryEffect};
 pub use problem::{Problem, ProblemCode};
+pub use state::AlignmentState;
 
 /// Where a realignment is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

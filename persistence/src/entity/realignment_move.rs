@@ -12,6 +12,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub account_id: Uuid,
     pub from_territory_id: Option<Uuid>,
+    pub from_source: Option<String>,
+    pub from_rule_id: Option<Uuid>,
+    pub from_pinned: bool,
     pub to_territory_id: Option<Uuid>,
     pub to_source: Option<String>,
     pub to_rule_id: Option<Uuid>,

@@ -5,7 +5,6 @@ use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use terrane_domain::ids::AccountId;
 use terrane_domain::realignment::RealignmentStatus as DomainStatus;
-use terrane_persistence::MoveRow;
 use terrane_persistence::RealignmentRecord;
 
 use super::account::{Account, AssignmentSource};
@@ -69,6 +68,15 @@ impl Realignment {
     async fn applied_at(&self) -> Option<DateTime<Utc>> {
         self.0.applied_at
     }
+    /// SHA-256 over its stored move rows, recomputed now (see `MoveDigest` in the README): equal to
+    /// the `digest` its audit event recorded unless a move row was changed since.
+    async fn move_digest(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(RequestContext::of(ctx)?
+            .scope()?
+            .realignment_move_digest(self.0.id)
+            .await
+            .map_err(ApiError::from)?)
+    }
     /// The accounts it moves (or, for a draft, would move), in account order.
     async fn moves(
         &self,
@@ -93,7 +101,7 @@ impl Realignment {
 }
 
 /// One account's move in a realignment.
-pub struct RealignmentMove(pub MoveRow);
+pub struct RealignmentMove(pub terrane_domain::realignment::AccountMove);
 
 #[Object]
 impl RealignmentMove {
@@ -103,7 +111,7 @@ impl RealignmentMove {
     }
     /// The territory it leaves; null when it was unassigned.
     async fn from(&self, ctx: &Context<'_>) -> Result<Option<Territory>> {
-        let Some(id) = self.0.from_territory else {
+        let Some(id) = self.0.from.map(|f| f.territory_id) else {
             return Ok(None);
         };
         Ok(load_record(ctx, id).await?.map(Territory))

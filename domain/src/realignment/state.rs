@@ -1,0 +1,195 @@
+//! The alignment state a realignment is applied to: the live territories with their tree and
+//! codes, and only the accounts (and account counts) the realignment touches.
+
+use std::collections::HashMap;
+
+use super::apply::assign;
+use super::change::AssignAccounts;
+use super::effect::AccountsEffect;
+use super::problem::Problem;
+use crate::assignment::Assignment;
+use crate::ids::{AccountId, TerritoryId};
+use crate::territory::{Hierarchy, Territory, TerritoryCode};
+
+/// The part of a tenant's alignment state that realignments change: every live territory, and
+/// the current assignment of the accounts the realignment touches (a tenant may have millions,
+/// so the store loads only those) with the account counts of the territories it deletes.
+#[derive(Debug, Clone, Default)]
+pub struct AlignmentState {
+    pub(super) territories: HashMap<TerritoryId, Territory>,
+    pub(super) hierarchy: Hierarchy,
+    pub(super) codes: HashMap<TerritoryCode, TerritoryId>,
+    /// Known accounts and where they are (`None`: unassigned).
+    pub(super) assignments: HashMap<AccountId, Option<Assignment>>,
+    /// How many accounts each territory holds.
+    pub(super) account_counts: HashMap<TerritoryId, u64>,
+}
+
+impl AlignmentState {
+    /// Builds the state from the tenant's live territories.
+    pub fn new(territories: impl IntoIterator<Item = Territory>) -> Self {
+        let mut state = Self::default();
+        for t in territories {
+            state.put(t);
+        }
+        state
+    }
+
+    /// Adds the accounts a realignment touches, with their current assignments.
+    pub fn with_accounts(
+        mut self,
+        accounts: impl IntoIterator<Item = (AccountId, Option<Assignment>)>,
+    ) -> Self {
+        self.assignments.extend(accounts);
+        self
+    }
+
+    /// Adds how many accounts each territory holds.
+    pub fn with_account_counts(
+        mut self,
+        counts: impl IntoIterator<Item = (TerritoryId, u64)>,
+    ) -> Self {
+        self.account_counts.extend(counts);
+        self
+    }
+
+    /// Where a known account is: `None` when unknown, `Some(None)` when unassigned.
+    pub fn assignment(&self, account: AccountId) -> Option<Option<Assignment>> {
+        self.assignments.get(&account).copied()
+    }
+
+    /// How many accounts a territory holds.
+    pub fn account_count(&self, territory: TerritoryId) -> u64 {
+        self.account_counts.get(&territory).copied().unwrap_or(0)
+    }
+
+    /// The geography index over every live territory with a boundary, deeper ones preferred.
+    pub fn geo_index(&self) -> crate::assignment::GeoIndex {
+        crate::assignment::GeoIndex::build(self.territories.values().filter_map(|t| {
+            let depth = u32::try_from(self.hierarchy.depth(t.id)).unwrap_or(u32::MAX);
+            t.boundary.as_ref().map(|b| (t.id, depth, b))
+        }))
+    }
+
+    /// A fingerprint of everything the geography index depends on (each bounded territory's id,
+    /// version and depth): equal fingerprints mean an index built earlier can be reused.
+    pub fn geo_signature(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut keys: Vec<(TerritoryId, i64, usize)> = self
+            .territories
+            .values()
+            .filter(|t| t.boundary.is_some())
+            .map(|t| (t.id, t.version, self.hierarchy.depth(t.id)))
+            .collect();
+        keys.sort_unstable();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        keys.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// A territory by id.
+    pub fn territory(&self, id: TerritoryId) -> Option<&Territory> {
+        self.territories.get(&id)
+    }
+
+    /// The territory tree.
+    pub fn hierarchy(&self) -> &Hierarchy {
+        &self.hierarchy
+    }
+
+    /// Number of live territories.
+    pub fn len(&self) -> usize {
+        self.territories.len()
+    }
+
+    /// Whether there are no territories.
+    pub fn is_empty(&self) -> bool {
+        self.territories.is_empty()
+    }
+
+    /// Applies one batch of a bulk account move: `accounts` are the batch's accounts with their
+    /// current assignments, `targets` where they go. Validates like an `AssignAccounts` change at
+    /// position `index`, then forgets the batch's accounts so a stream of batches (an import of
+    /// millions of rows) keeps memory bounded by the batch size.
+    pub fn assign_batch(
+        &mut self,
+        index: usize,
+        accounts: impl IntoIterator<Item = (AccountId, Option<Assignment>)>,
+        targets: &AssignAccounts,
+    ) -> Result<AccountsEffect, Vec<Problem>> {
+        self.assignments.extend(accounts);
+        let outcome = assign(self, index, targets);
+        self.assignments.clear();
+        outcome
+    }
+
+    pub(super) fn put(&mut self, t: Territory) {
+        if let Some(old) = self.territories.get(&t.id) {
+            self.codes.remove(&old.code);
+        }
+        self.hierarchy.set_parent(t.id, t.parent_id);
+        self.codes.insert(t.code.clone(), t.id);
+        self.territories.insert(t.id, t);
+    }
+
+    pub(super) fn take(&mut self, id: TerritoryId) -> Option<Territory> {
+        let t = self.territories.remove(&id)?;
+        self.codes.remove(&t.code);
+        self.hierarchy.remove(id);
+        Some(t)
+    }
+
+    pub(super) fn code_owner(&self, code: &TerritoryCode) -> Option<TerritoryId> {
+        self.codes.get(code).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::realignment::{AccountTarget, ProblemCode};
+
+    #[test]
+    fn a_batch_is_validated_applied_and_then_forgotten() {
+        let (a, b) = (AccountId::new(), AccountId::new());
+        let mut state = AlignmentState::default();
+        let unknown_territory = Assignment {
+            territory_id: TerritoryId::new(),
+            source: crate::assignment::Source::Manual,
+            rule_id: None,
+            pinned: false,
+        };
+        let refused = state
+            .assign_batch(
+                0,
+                [(a, None)],
+                &AssignAccounts {
+                    moves: vec![AccountTarget {
+                        account_id: a,
+                        to: Some(unknown_territory),
+                    }],
+                },
+            )
+            .unwrap_err();
+        assert_eq!(refused[0].code, ProblemCode::TerritoryNotFound);
+
+        let effect = state
+            .assign_batch(
+                0,
+                [(b, Some(unknown_territory))],
+                &AssignAccounts {
+                    moves: vec![AccountTarget {
+                        account_id: b,
+                        to: None,
+                    }],
+                },
+            )
+            .unwrap();
+        assert_eq!(effect.moves.len(), 1);
+        assert_eq!(
+            state.assignment(b),
+            None,
+            "the batch's accounts are not kept"
+        );
+    }
+}
