@@ -29,6 +29,8 @@ pub struct Settings {
     pub session_ttl: chrono::Duration,
     /// How many argon2 hashes may run at once.
     pub password_concurrency: usize,
+    /// How often the scheduler looks for due realignments.
+    pub scheduler_interval: Duration,
 }
 
 impl Settings {
@@ -41,6 +43,7 @@ impl Settings {
             production: false,
             session_ttl: chrono::Duration::hours(12),
             password_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            scheduler_interval: Duration::from_secs(5),
         }
     }
 }
@@ -50,6 +53,7 @@ pub struct Application {
     acceptor: TcpAcceptor,
     local_addr: SocketAddr,
     state: AppState,
+    scheduler_interval: Duration,
 }
 
 impl Application {
@@ -83,6 +87,7 @@ impl Application {
             acceptor,
             local_addr,
             state: AppState { schema, store },
+            scheduler_interval: settings.scheduler_interval,
         })
     }
 
@@ -96,12 +101,27 @@ impl Application {
         &self.state.store
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish (up to 10 s).
+    /// Serves (and runs the scheduler) until `shutdown` completes, then lets in-flight requests
+    /// finish (up to 10 s).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr, "terrane listening; GraphiQL at http://{}/graphql", self.local_addr);
+        // Stops with the server, however the server stops (even when this future is dropped).
+        let _scheduler = AbortOnDrop(tokio::spawn(crate::scheduler::run(
+            self.state.store.clone(),
+            self.scheduler_interval,
+        )));
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes(self.state), shutdown, Some(Duration::from_secs(10)))
             .await
+    }
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

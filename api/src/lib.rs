@@ -7,6 +7,7 @@ pub mod cli;
 pub mod demo;
 pub mod graphql;
 pub mod http;
+pub mod scheduler;
 pub mod telemetry;
 
 pub use app::{Application, Settings};

@@ -11,6 +11,7 @@ mod m20261127_000001_identity;
 mod m20261127_000002_alignment;
 mod m20261127_000003_accounts;
 mod m20261127_000004_move_origins;
+mod m20261127_000005_realignment_workflow;
 mod tenant_table;
 
 /// Runs Terrane's migrations in order.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_alignment::Migration),
             Box::new(m20261127_000003_accounts::Migration),
             Box::new(m20261127_000004_move_origins::Migration),
+            Box::new(m20261127_000005_realignment_workflow::Migration),
         ]
     }
 }

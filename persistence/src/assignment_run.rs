@@ -8,17 +8,17 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::json;
 use terrane_domain::assignment::Engine;
 use terrane_domain::audit::NewAuditEvent;
-use terrane_domain::ids::RealignmentId;
-use terrane_domain::realignment::{AccountMove, AccountTarget, Problem, RealignmentStatus};
+use terrane_domain::realignment::{
+    AccountMove, AccountTarget, PlanChange, Problem, RealignmentStatus, RerunAssignment,
+};
 use uuid::Uuid;
 
 use crate::accounts::AccountRecord;
 use crate::bulk_moves::BulkMoves;
 use crate::entity::{account, assignment};
 use crate::error::StoreError;
-use crate::realignments::{
-    RealignmentRecord, RealignmentRequest, insert_realignment, record_changes, retitle,
-};
+use crate::realignment_record::{RealignmentRecord, insert_realignment, record_changes, retitle};
+use crate::realignments::RealignmentRequest;
 use crate::scope::{TenantScope, WriteContext};
 use crate::{audit, move_rows, moves};
 
@@ -60,50 +60,18 @@ impl TenantScope<'_> {
                 now,
             )))
         } else {
-            let record = RealignmentRecord {
-                id: RealignmentId::new(),
-                title: title(0),
-                reason: reason.clone(),
-                status: RealignmentStatus::Draft,
-                created_by: ctx.actor,
-                created_at: now,
-                applied_at: None,
-            };
+            let record = RealignmentRecord::new(
+                title(0),
+                reason.clone(),
+                RealignmentStatus::Draft,
+                ctx.actor,
+                now,
+            );
             insert_realignment(&txn, tenant, &record).await?;
             Sink::Draft { record, moved: 0 }
         };
-        let mut after: Option<Uuid> = None;
-        loop {
-            let mut query = account::Entity::find().filter(account::Column::TenantId.eq(tenant));
-            if let Some(after) = after {
-                query = query.filter(account::Column::Id.gt(after));
-            }
-            let page = query
-                .order_by_asc(account::Column::Id)
-                .limit(PAGE)
-                .all(&txn)
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id);
-            let planned = self.decide_page(&txn, &engine, page).await?;
-            match &mut sink {
-                Sink::Apply(bulk) => {
-                    let targets = planned
-                        .iter()
-                        .map(|m| AccountTarget {
-                            account_id: m.account_id,
-                            to: m.to,
-                        })
-                        .collect();
-                    if let Err(problems) = bulk.extend(&txn, targets).await? {
-                        return Ok(Err(problems));
-                    }
-                }
-                Sink::Draft { record, moved } => {
-                    moves::write_rows(&txn, tenant, record.id, &planned).await?;
-                    *moved += u64::try_from(planned.len()).unwrap_or(u64::MAX);
-                }
-            }
+        if let Err(problems) = self.run_pages(&txn, &engine, &mut sink).await? {
+            return Ok(Err(problems));
         }
 
         let outcome = match sink {
@@ -144,6 +112,82 @@ impl TenantScope<'_> {
         };
         txn.commit().await?;
         Ok(Ok(outcome))
+    }
+
+    /// Reads every account a page at a time, decides it, and hands the page's moves to `sink`.
+    async fn run_pages<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        engine: &Engine<'_>,
+        sink: &mut Sink,
+    ) -> Result<Result<(), Vec<Problem>>, StoreError> {
+        let tenant = self.tid();
+        let mut after: Option<Uuid> = None;
+        loop {
+            let mut query = account::Entity::find().filter(account::Column::TenantId.eq(tenant));
+            if let Some(after) = after {
+                query = query.filter(account::Column::Id.gt(after));
+            }
+            let page = query
+                .order_by_asc(account::Column::Id)
+                .limit(PAGE)
+                .all(txn)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            let planned = self.decide_page(txn, engine, page).await?;
+            match sink {
+                Sink::Apply(bulk) => {
+                    let targets = planned
+                        .iter()
+                        .map(|m| AccountTarget {
+                            account_id: m.account_id,
+                            to: m.to,
+                        })
+                        .collect();
+                    if let Err(problems) = bulk.extend(txn, targets).await? {
+                        return Ok(Err(problems));
+                    }
+                }
+                Sink::Draft { record, moved } => {
+                    moves::write_rows(txn, tenant, record.id, &planned).await?;
+                    *moved += u64::try_from(planned.len()).unwrap_or(u64::MAX);
+                }
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Applies a drafted (or scheduled) engine run inside `txn`: the engine decides again now
+    /// (the plan was a snapshot), and the moves are written under the draft's own id.
+    pub(crate) async fn apply_drafted_run<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        record: RealignmentRecord,
+        ctx: &WriteContext,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<Result<RealignmentRecord, Vec<Problem>>, StoreError> {
+        use crate::entity::realignment_move;
+        realignment_move::Entity::delete_many()
+            .filter(realignment_move::Column::TenantId.eq(self.tid()))
+            .filter(realignment_move::Column::RealignmentId.eq(record.id.as_uuid()))
+            .exec(txn)
+            .await?;
+        let (rules, geography, state) = self.engine_inputs(txn).await?;
+        let engine = Engine::new(&rules, &geography);
+        let bulk = BulkMoves::resume(self.tid(), state, record, ctx, now);
+        let mut sink = Sink::Apply(Box::new(bulk));
+        if let Err(problems) = self.run_pages(txn, &engine, &mut sink).await? {
+            return Ok(Err(problems));
+        }
+        let Sink::Apply(bulk) = sink else {
+            return Err(StoreError::corrupt("engine run lost its sink"));
+        };
+        let title = |moved: u64| format!("Re-run assignment ({moved} accounts move)");
+        bulk.finish(txn, ctx, title)
+            .await?
+            .map(Ok)
+            .ok_or_else(|| StoreError::corrupt("a resumed run always has its realignment"))
     }
 
     /// Decides one page of accounts: the moves the engine would make.
@@ -201,8 +245,9 @@ impl TenantScope<'_> {
     ) -> Result<(), StoreError> {
         let tenant = self.tid();
         retitle(txn, tenant, record).await?;
-        let change = json!({ "type": "assignAccounts", "count": moved });
-        record_changes(txn, tenant, record.id, &[change]).await?;
+        // The draft's plan: re-run the engine over every account (decided again when applied).
+        let change = PlanChange::RerunAssignment(RerunAssignment { territory_id: None });
+        record_changes(txn, tenant, record.id, &[change.to_json()]).await?;
         let digest = move_rows::stored_digest(txn, tenant, record.id).await?;
         let event = NewAuditEvent {
             actor: ctx.actor,

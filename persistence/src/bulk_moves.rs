@@ -13,9 +13,10 @@ use terrane_domain::realignment::{
 };
 
 use crate::error::StoreError;
-use crate::realignments::{
-    RealignmentRecord, insert_realignment, moves_summary, record_changes, retitle,
+use crate::realignment_record::{
+    RealignmentRecord, insert_realignment, record_changes, retitle, update_realignment,
 };
+use crate::realignments::moves_summary;
 use crate::scope::WriteContext;
 use crate::{audit, move_rows, moves};
 
@@ -27,9 +28,34 @@ pub(crate) struct BulkMoves {
     recorded: bool,
     moved: u64,
     first: Vec<AccountMove>,
+    /// The realignment row existed before (a drafted run being applied): finish updates it.
+    existing: bool,
 }
 
 impl BulkMoves {
+    /// Continues an existing realignment (a drafted or scheduled engine run): it becomes APPLIED
+    /// at `now` by `ctx`'s actor when the move finishes.
+    pub(crate) fn resume(
+        tenant: uuid::Uuid,
+        state: AlignmentState,
+        mut record: RealignmentRecord,
+        ctx: &WriteContext,
+        now: DateTime<Utc>,
+    ) -> Self {
+        record.status = RealignmentStatus::Applied;
+        record.applied_at = Some(now);
+        record.applied_by = Some(ctx.actor);
+        Self {
+            tenant,
+            state,
+            record,
+            recorded: true,
+            moved: 0,
+            first: Vec::new(),
+            existing: true,
+        }
+    }
+
     /// Starts a bulk move against `state` (the tenant's territories, loaded under the write lock).
     pub(crate) fn new(
         tenant: uuid::Uuid,
@@ -39,15 +65,8 @@ impl BulkMoves {
         ctx: &WriteContext,
         now: DateTime<Utc>,
     ) -> Self {
-        let record = RealignmentRecord {
-            id: terrane_domain::ids::RealignmentId::new(),
-            title,
-            reason,
-            status: RealignmentStatus::Applied,
-            created_by: ctx.actor,
-            created_at: now,
-            applied_at: Some(now),
-        };
+        let record =
+            RealignmentRecord::new(title, reason, RealignmentStatus::Applied, ctx.actor, now);
         Self {
             tenant,
             state,
@@ -55,6 +74,7 @@ impl BulkMoves {
             recorded: false,
             moved: 0,
             first: Vec::new(),
+            existing: false,
         }
     }
 
@@ -87,7 +107,7 @@ impl BulkMoves {
             insert_realignment(conn, self.tenant, &self.record).await?;
             self.recorded = true;
         }
-        let now = self.record.created_at;
+        let now = self.record.applied_at.unwrap_or(self.record.created_at);
         moves::write(conn, self.tenant, self.record.id, &effect.moves, now).await?;
         self.moved += u64::try_from(effect.moves.len()).unwrap_or(u64::MAX);
         let room = 10usize.saturating_sub(self.first.len());
@@ -108,9 +128,13 @@ impl BulkMoves {
         }
         let mut record = self.record;
         record.title = title(self.moved);
-        retitle(conn, self.tenant, &record).await?;
-        let change = json!({ "type": "assignAccounts", "count": self.moved });
-        record_changes(conn, self.tenant, record.id, &[change]).await?;
+        if self.existing {
+            update_realignment(conn, self.tenant, &record).await?;
+        } else {
+            retitle(conn, self.tenant, &record).await?;
+            let change = json!({ "type": "assignAccounts", "count": self.moved });
+            record_changes(conn, self.tenant, record.id, &[change]).await?;
+        }
         let digest = move_rows::stored_digest(conn, self.tenant, record.id).await?;
         if digest.count() != self.moved {
             return Err(StoreError::corrupt(format!(
@@ -131,7 +155,8 @@ impl BulkMoves {
             after: Some(moves_summary(self.moved, &digest.finish(), &self.first)),
         };
         let tenant = terrane_domain::ids::TenantId::from_uuid(self.tenant);
-        audit::append(conn, tenant, vec![event], record.created_at).await?;
+        let at = record.applied_at.unwrap_or(record.created_at);
+        audit::append(conn, tenant, vec![event], at).await?;
         Ok(Some(record))
     }
 }

@@ -12,28 +12,38 @@ mod audit;
 mod bulk_moves;
 mod connect;
 // Entities mirror the tables column for column; their docs are the migrations.
+mod drafts;
 #[allow(missing_docs)]
 mod entity;
 mod error;
 mod geo_cache;
+mod history;
 mod identity;
 mod import;
 mod metrics;
 mod move_rows;
 mod moves;
 mod page;
+mod plan_apply;
+mod plan_context;
+mod realignment_record;
 mod realignments;
 mod records;
+mod revert;
 mod rules;
+mod scheduler;
 mod scope;
 mod territories;
+mod territory_writes;
 pub mod testing;
 
 pub use accounts::{AccountFilter, AccountRecord, AccountRefusal, PlacementRecord};
 pub use assignment_run::RunOutcome;
 pub use audit::AuditFilter;
 pub use connect::Store;
+pub use drafts::StoredChange;
 pub use error::StoreError;
+pub use history::{AssignmentInterval, TerritorySnapshot};
 pub use identity::{
     ApiKeyRecord, LoginRecord, NewApiKey, NewSession, NewUser, Principal, SignUp, SignUpRefusal,
     UserRecord,
@@ -41,6 +51,7 @@ pub use identity::{
 pub use import::{ImportMode, ImportReport, RowError};
 pub use metrics::TerritoryMetrics;
 pub use page::{Page, PageRequest};
+pub use plan_apply::{BalanceGroup, BalanceRow, Preview};
 pub use realignments::{AppliedRealignment, RealignmentRecord, RealignmentRequest};
 pub use records::{TenantRecord, TerritoryRecord};
 pub use rules::{NewRule, RuleRecord, RuleRefusal};

@@ -89,8 +89,21 @@ pub(crate) async fn account_counts<C: ConnectionTrait>(
         .collect())
 }
 
-/// Writes `moves` made by realignment `realignment` at `now`.
+/// Writes `moves` made by realignment `realignment` at `now`: the new state with its history,
+/// and the move rows.
 pub(crate) async fn write<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    realignment: RealignmentId,
+    moves: &[AccountMove],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    write_state(conn, tenant, realignment, moves, now).await?;
+    write_rows(conn, tenant, realignment, moves).await
+}
+
+/// Writes the new current assignments of `moves`, closing and opening history intervals.
+pub(crate) async fn write_state<C: ConnectionTrait>(
     conn: &C,
     tenant: Uuid,
     realignment: RealignmentId,
@@ -157,7 +170,7 @@ pub(crate) async fn write<C: ConnectionTrait>(
                 .await?;
         }
     }
-    write_rows(conn, tenant, realignment, moves).await
+    Ok(())
 }
 
 /// Records `moves` as the move rows of `realignment` (for an applied realignment, next to the

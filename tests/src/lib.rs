@@ -18,6 +18,7 @@ pub struct TestApp {
     pub address: String,
     /// The database URL it uses (for tests that inspect or tamper with storage).
     pub database_url: String,
+    server: tokio::task::AbortHandle,
     client: reqwest::Client,
 }
 
@@ -40,17 +41,32 @@ impl TestApp {
         let database_url = terrane_persistence::testing::fresh_database_url()
             .await
             .expect("fresh database");
+        Self::spawn_on(database_url).await
+    }
+
+    /// Starts a server on an existing database (a restart, or a second replica).
+    pub async fn spawn_on(database_url: String) -> Self {
         let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
         let mut settings = Settings::new(listen, database_url.clone());
         settings.password_concurrency = 4;
+        // Scheduled realignments are applied within a tick of being due.
+        settings.scheduler_interval = std::time::Duration::from_millis(100);
         let app = Application::build(settings).await.expect("server builds");
         let address = format!("http://{}", app.local_addr());
-        tokio::spawn(app.run_until(std::future::pending()));
+        let server = tokio::spawn(app.run_until(std::future::pending())).abort_handle();
         Self {
             address,
             database_url,
             client: reqwest::Client::new(),
+            server,
         }
+    }
+
+    /// Stops the server (as a crash would: in-flight work is dropped, committed work stays).
+    pub async fn stop(&self) {
+        self.server.abort();
+        // Let the runtime drop the task (and its listener and scheduler).
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
     /// POSTs a GraphQL operation; returns the whole JSON response.

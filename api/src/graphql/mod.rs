@@ -10,6 +10,7 @@ pub mod ids;
 pub(crate) mod loaders;
 mod node;
 mod pagination;
+pub(crate) mod realignments;
 mod territories;
 pub mod types;
 
@@ -28,6 +29,7 @@ pub struct QueryRoot(
     identity::IdentityQuery,
     territories::TerritoryQuery,
     accounts::AccountQuery,
+    realignments::RealignmentQuery,
     audit::AuditQuery,
     node::NodeQuery,
 );
@@ -38,6 +40,7 @@ pub struct MutationRoot(
     identity::IdentityMutation,
     territories::TerritoryMutation,
     accounts::AccountMutation,
+    realignments::RealignmentMutation,
 );
 
 /// Terrane's schema type.

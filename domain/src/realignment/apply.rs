@@ -27,36 +27,9 @@ pub fn apply(mut state: AlignmentState, changes: &[Change]) -> Result<Applied, V
     let mut effects = Vec::with_capacity(changes.len());
     let mut problems = Vec::new();
     for (index, change) in changes.iter().enumerate() {
-        let (territory_id, outcome) = match change {
-            Change::CreateTerritory(c) => (c.id, create(&state, index, c)),
-            Change::UpdateTerritory(c) => (c.id, update(&state, index, c)),
-            Change::MoveTerritory(c) => (c.id, move_to(&state, index, c)),
-            Change::DeleteTerritory(c) => (c.id, delete(&state, index, c)),
-            Change::AssignAccounts(c) => {
-                match assign(&mut state, index, c) {
-                    Ok(effect) => effects.push(Effect::Accounts(effect)),
-                    Err(mut found) => problems.append(&mut found),
-                }
-                continue;
-            }
-        };
-        match outcome {
-            Ok((before, after)) => {
-                match &after {
-                    Some(t) => state.put(t.clone()),
-                    None => {
-                        state.take(territory_id);
-                    }
-                }
-                effects.push(Effect::Territory(Box::new(TerritoryEffect {
-                    change_index: index,
-                    action: change.action(),
-                    territory_id,
-                    before,
-                    after,
-                })));
-            }
-            Err(problem) => problems.push(problem),
+        match apply_one(&mut state, index, change) {
+            Ok(mut done) => effects.append(&mut done),
+            Err(mut found) => problems.append(&mut found),
         }
     }
     if problems.is_empty() {
@@ -64,6 +37,39 @@ pub fn apply(mut state: AlignmentState, changes: &[Change]) -> Result<Applied, V
     } else {
         Err(problems)
     }
+}
+
+/// Applies one change (reported as change `index`) to `state`, or leaves the state untouched
+/// and returns why it cannot be applied.
+pub(super) fn apply_one(
+    state: &mut AlignmentState,
+    index: usize,
+    change: &Change,
+) -> Result<Vec<Effect>, Vec<Problem>> {
+    let (territory_id, outcome) = match change {
+        Change::CreateTerritory(c) => (c.id, create(state, index, c)),
+        Change::UpdateTerritory(c) => (c.id, update(state, index, c)),
+        Change::MoveTerritory(c) => (c.id, move_to(state, index, c)),
+        Change::DeleteTerritory(c) => (c.id, delete(state, index, c)),
+        Change::AssignAccounts(c) => {
+            return assign(state, index, c).map(|effect| vec![Effect::Accounts(effect)]);
+        }
+        Change::RestoreTerritories(c) => return super::revert::restore(state, index, c),
+    };
+    let (before, after) = outcome.map_err(|problem| vec![problem])?;
+    match &after {
+        Some(t) => state.put(t.clone()),
+        None => {
+            state.take(territory_id);
+        }
+    }
+    Ok(vec![Effect::Territory(Box::new(TerritoryEffect {
+        change_index: index,
+        action: change.action(),
+        territory_id,
+        before,
+        after,
+    }))])
 }
 
 type Outcome = Result<(Option<Territory>, Option<Territory>), Problem>;
@@ -219,7 +225,7 @@ fn delete(state: &AlignmentState, index: usize, c: &DeleteTerritory) -> Outcome 
     Ok((Some(current.clone()), None))
 }
 
-fn existing(
+pub(super) fn existing(
     state: &AlignmentState,
     index: usize,
     id: TerritoryId,
@@ -242,7 +248,7 @@ fn existing(
     }
 }
 
-fn check_code_free(
+pub(super) fn check_code_free(
     state: &AlignmentState,
     index: usize,
     code: &TerritoryCode,
@@ -259,7 +265,7 @@ fn check_code_free(
     }
 }
 
-fn hierarchy_problem(index: usize, e: HierarchyError) -> Problem {
+pub(super) fn hierarchy_problem(index: usize, e: HierarchyError) -> Problem {
     let code = match e {
         HierarchyError::ParentNotFound => ProblemCode::ParentNotFound,
         HierarchyError::Cycle => ProblemCode::Cycle,

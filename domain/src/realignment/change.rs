@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::assignment::Assignment;
 use crate::ids::{AccountId, TerritoryId};
-use crate::territory::{Boundary, TerritoryCode, TerritoryName};
+use crate::territory::{Boundary, Territory, TerritoryCode, TerritoryName};
 
 /// One change to alignment state.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +20,22 @@ pub enum Change {
     DeleteTerritory(DeleteTerritory),
     /// Put accounts into territories (or take them out of any).
     AssignAccounts(AssignAccounts),
+    /// Set several territories back to given states at once (how a revert undoes territory
+    /// changes: swapped codes or parents only make sense restored together).
+    RestoreTerritories(RestoreTerritories),
+}
+
+/// Territories and accounts to set back, all at once: each territory to a whole state (`Some`
+/// re-creates or rewrites it, its version still moving forward; `None` deletes it), each account
+/// to a place. Checked as a whole, on the result: codes unique, parents present, no cycle, depth
+/// within the limit, every account's territory present, deleted territories left empty. (Undoing
+/// a realignment step by step can pass through impossible states, e.g. two swapped codes.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreTerritories {
+    /// The territories and the states they get.
+    pub territories: Vec<(TerritoryId, Option<Territory>)>,
+    /// The accounts and the places they get.
+    pub accounts: Vec<AccountTarget>,
 }
 
 /// Where each of some accounts should now be.
@@ -97,6 +113,7 @@ impl Change {
             Change::MoveTerritory(_) => "territory.moved",
             Change::DeleteTerritory(_) => "territory.deleted",
             Change::AssignAccounts(_) => "accounts.assigned",
+            Change::RestoreTerritories(_) => "territory.restored",
         }
     }
 
@@ -107,7 +124,7 @@ impl Change {
             Change::UpdateTerritory(c) => Some(c.id),
             Change::MoveTerritory(c) => Some(c.id),
             Change::DeleteTerritory(c) => Some(c.id),
-            Change::AssignAccounts(_) => None,
+            Change::AssignAccounts(_) | Change::RestoreTerritories(_) => None,
         }
     }
 
@@ -115,6 +132,7 @@ impl Change {
     pub fn account_ids(&self) -> Vec<AccountId> {
         match self {
             Change::AssignAccounts(c) => c.moves.iter().map(|m| m.account_id).collect(),
+            Change::RestoreTerritories(c) => c.accounts.iter().map(|m| m.account_id).collect(),
             _ => vec![],
         }
     }
@@ -160,6 +178,14 @@ impl Change {
             Change::AssignAccounts(c) => json!({
                 "type": "assignAccounts",
                 "count": c.moves.len(),
+            }),
+            Change::RestoreTerritories(c) => json!({
+                "type": "restoreTerritories",
+                "territories": c.territories.iter().map(|(id, state)| json!({
+                    "id": id,
+                    "state": state.as_ref().map(Territory::snapshot),
+                })).collect::<Vec<_>>(),
+                "accounts": c.accounts.len(),
             }),
         }
     }

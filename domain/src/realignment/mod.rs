@@ -4,16 +4,27 @@
 mod apply;
 mod change;
 mod effect;
+mod expand;
+mod impact;
+mod plan;
+mod plan_json;
 mod problem;
+mod revert;
 mod state;
 
 pub use apply::{Applied, apply};
 pub use change::{
     AccountTarget, AssignAccounts, Change, CreateTerritory, DeleteTerritory, MoveTerritory,
-    UpdateTerritory,
+    RestoreTerritories, UpdateTerritory,
 };
 pub use effect::{AccountMove, AccountsEffect, Effect, MoveDigest, TerritoryEffect};
+pub use expand::{PlanInputs, apply_plan};
+pub use impact::{Load, TerritoryImpact, impact, spread};
+pub use plan::{
+    DeletePlan, MergeTerritories, MoveAccounts, PlanChange, RerunAssignment, SplitTerritory,
+};
 pub use problem::{Problem, ProblemCode};
+pub use revert::Footprint;
 pub use state::AlignmentState;
 
 /// Where a realignment is in its life.
@@ -25,6 +36,10 @@ pub enum RealignmentStatus {
     Applied,
     /// Dropped without being applied.
     Discarded,
+    /// Waiting for its `effectiveAt`, when the server applies it.
+    Scheduled,
+    /// Its scheduled apply was refused (its problems are kept with it).
+    Failed,
 }
 
 impl RealignmentStatus {
@@ -34,13 +49,21 @@ impl RealignmentStatus {
             Self::Draft => "DRAFT",
             Self::Applied => "APPLIED",
             Self::Discarded => "DISCARDED",
+            Self::Scheduled => "SCHEDULED",
+            Self::Failed => "FAILED",
         }
     }
 
     /// Parses the stored spelling.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Draft, Self::Applied, Self::Discarded]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [
+            Self::Draft,
+            Self::Applied,
+            Self::Discarded,
+            Self::Scheduled,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 }

@@ -25,6 +25,12 @@ pub enum ProblemCode {
     TerritoryNotFound,
     /// A territory that still holds accounts cannot be deleted.
     HasAccounts,
+    /// What a draft or a revert relies on was changed by someone else since.
+    Conflict,
+    /// A boundary operation (merge, split) has no valid result.
+    InvalidBoundary,
+    /// The realignment is not in a state that allows this (e.g. applying a discarded draft).
+    InvalidStatus,
 }
 
 impl ProblemCode {
@@ -42,7 +48,33 @@ impl ProblemCode {
             Self::AccountNotFound => "ACCOUNT_NOT_FOUND",
             Self::TerritoryNotFound => "TERRITORY_NOT_FOUND",
             Self::HasAccounts => "HAS_ACCOUNTS",
+            Self::Conflict => "CONFLICT",
+            Self::InvalidBoundary => "INVALID_BOUNDARY",
+            Self::InvalidStatus => "INVALID_STATUS",
         }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        use ProblemCode::*;
+        [
+            NotFound,
+            ParentNotFound,
+            Cycle,
+            DepthExceeded,
+            CodeTaken,
+            StaleVersion,
+            HasChildren,
+            NothingToChange,
+            AccountNotFound,
+            TerritoryNotFound,
+            HasAccounts,
+            Conflict,
+            InvalidBoundary,
+            InvalidStatus,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 
@@ -60,7 +92,8 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub(crate) fn new(
+    /// A problem with change `change_index`, on input `field`.
+    pub fn new(
         change_index: usize,
         code: ProblemCode,
         field: &str,

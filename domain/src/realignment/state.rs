@@ -97,6 +97,16 @@ impl AlignmentState {
         &self.hierarchy
     }
 
+    /// Every live territory, in no particular order.
+    pub fn territories(&self) -> impl Iterator<Item = &Territory> {
+        self.territories.values()
+    }
+
+    /// The known accounts and where each is (`None`: unassigned).
+    pub fn accounts(&self) -> impl Iterator<Item = (AccountId, Option<Assignment>)> + '_ {
+        self.assignments.iter().map(|(id, a)| (*id, *a))
+    }
+
     /// Number of live territories.
     pub fn len(&self) -> usize {
         self.territories.len()
@@ -125,7 +135,10 @@ impl AlignmentState {
 
     pub(super) fn put(&mut self, t: Territory) {
         if let Some(old) = self.territories.get(&t.id) {
-            self.codes.remove(&old.code);
+            // Only drop the code's entry if it is still ours (a restore may hand codes around).
+            if self.codes.get(&old.code) == Some(&t.id) {
+                self.codes.remove(&old.code);
+            }
         }
         self.hierarchy.set_parent(t.id, t.parent_id);
         self.codes.insert(t.code.clone(), t.id);
@@ -134,7 +147,9 @@ impl AlignmentState {
 
     pub(super) fn take(&mut self, id: TerritoryId) -> Option<Territory> {
         let t = self.territories.remove(&id)?;
-        self.codes.remove(&t.code);
+        if self.codes.get(&t.code) == Some(&id) {
+            self.codes.remove(&t.code);
+        }
         self.hierarchy.remove(id);
         Some(t)
     }

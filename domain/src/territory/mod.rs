@@ -2,6 +2,7 @@
 //! value itself with the snapshot the audit log records.
 
 mod boundary;
+mod boundary_ops;
 mod hierarchy;
 mod labels;
 

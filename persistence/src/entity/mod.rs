@@ -13,4 +13,5 @@ pub mod realignment_move;
 pub mod session;
 pub mod tenant;
 pub mod territory;
+pub mod territory_history;
 pub mod user;

@@ -16,6 +16,12 @@ pub struct Model {
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub applied_at: Option<DateTimeUtc>,
+    pub effective_at: Option<DateTimeUtc>,
+    pub applied_by_kind: Option<String>,
+    pub applied_by: Option<Uuid>,
+    pub reverts_id: Option<Uuid>,
+    pub reverted_by_id: Option<Uuid>,
+    pub problems: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

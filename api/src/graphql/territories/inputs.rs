@@ -96,7 +96,7 @@ pub struct DeleteTerritoryPayload {
 /// Longest reason a change may carry.
 const MAX_REASON_CHARS: usize = 2_000;
 
-fn parse_reason(reason: Option<String>, errors: &mut Vec<UserError>) -> Option<String> {
+pub(crate) fn parse_reason(reason: Option<String>, errors: &mut Vec<UserError>) -> Option<String> {
     let reason = reason
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty())?;
@@ -109,7 +109,10 @@ fn parse_reason(reason: Option<String>, errors: &mut Vec<UserError>) -> Option<S
     Some(reason)
 }
 
-fn parse_boundary(value: &serde_json::Value, errors: &mut Vec<UserError>) -> Option<Boundary> {
+pub(crate) fn parse_boundary(
+    value: &serde_json::Value,
+    errors: &mut Vec<UserError>,
+) -> Option<Boundary> {
     Boundary::from_geojson(value)
         .map_err(|e| {
             errors.push(UserError::new(

@@ -1,18 +1,20 @@
 //! Realignments as clients see them.
 
 use crate::graphql::loaders::load_record;
+use async_graphql::Json;
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use terrane_domain::ids::AccountId;
 use terrane_domain::realignment::RealignmentStatus as DomainStatus;
-use terrane_persistence::RealignmentRecord;
+use terrane_persistence::{RealignmentRecord, StoredChange};
 
 use super::account::{Account, AssignmentSource};
 use super::audit::AuditActor;
+use super::impact::RealignmentImpact;
 use super::territory::Territory;
 use crate::graphql::ids::{NodeKind, encode};
 use crate::graphql::pagination::{Conn, connection, page_request};
-use crate::graphql::{ApiError, RequestContext};
+use crate::graphql::{ApiError, RequestContext, UserError};
 
 /// Where a realignment is in its life.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -23,6 +25,10 @@ pub enum RealignmentStatus {
     Applied,
     /// Dropped unapplied.
     Discarded,
+    /// Waiting for its `effectiveAt`; the server applies it then.
+    Scheduled,
+    /// Its scheduled apply was refused; `problems` says why.
+    Failed,
 }
 
 impl From<DomainStatus> for RealignmentStatus {
@@ -31,7 +37,54 @@ impl From<DomainStatus> for RealignmentStatus {
             DomainStatus::Draft => Self::Draft,
             DomainStatus::Applied => Self::Applied,
             DomainStatus::Discarded => Self::Discarded,
+            DomainStatus::Scheduled => Self::Scheduled,
+            DomainStatus::Failed => Self::Failed,
         }
+    }
+}
+
+impl From<RealignmentStatus> for DomainStatus {
+    fn from(s: RealignmentStatus) -> Self {
+        match s {
+            RealignmentStatus::Draft => Self::Draft,
+            RealignmentStatus::Applied => Self::Applied,
+            RealignmentStatus::Discarded => Self::Discarded,
+            RealignmentStatus::Scheduled => Self::Scheduled,
+            RealignmentStatus::Failed => Self::Failed,
+        }
+    }
+}
+
+/// One change of a realignment, as stored: for a draft, the planned change with the base it was
+/// planned against; for a realignment applied at once, the change it made.
+pub struct RealignmentChange(pub StoredChange);
+
+#[Object]
+impl RealignmentChange {
+    /// Its id within the realignment (what `removeRealignmentChange` takes).
+    async fn id(&self) -> Option<ID> {
+        self.0.id.map(|id| ID(id.to_string()))
+    }
+    /// Position, from 0.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+    /// Its type, e.g. `moveAccounts` or `splitTerritory`.
+    async fn r#type(&self) -> Option<&str> {
+        self.0.description["type"].as_str()
+    }
+    /// The territory it is about (for `createTerritory` and `splitTerritory`: the new one).
+    async fn territory_id(&self) -> Option<ID> {
+        let d = &self.0.description;
+        ["newId", "id", "fromId", "territoryId"]
+            .iter()
+            .find_map(|k| d[*k].as_str())
+            .and_then(|s| s.parse::<uuid::Uuid>().ok())
+            .map(|id| encode(NodeKind::Territory, id))
+    }
+    /// Every field of the change (ids as stored UUIDs).
+    async fn details(&self) -> Json<serde_json::Value> {
+        Json(self.0.description.clone())
     }
 }
 
@@ -67,6 +120,66 @@ impl Realignment {
     /// When it was applied.
     async fn applied_at(&self) -> Option<DateTime<Utc>> {
         self.0.applied_at
+    }
+    /// When it takes (or took) effect, for a scheduled apply.
+    async fn effective_at(&self) -> Option<DateTime<Utc>> {
+        self.0.effective_at
+    }
+    /// Who applied or scheduled it.
+    async fn applied_by(&self) -> Option<AuditActor> {
+        self.0.applied_by.map(AuditActor)
+    }
+    /// The realignment this one reverts.
+    async fn reverts(&self, ctx: &Context<'_>) -> Result<Option<Realignment>> {
+        let Some(id) = self.0.reverts else {
+            return Ok(None);
+        };
+        Ok(load_record(ctx, id).await?.map(Realignment))
+    }
+    /// The realignment that reverted this one.
+    async fn reverted_by(&self, ctx: &Context<'_>) -> Result<Option<Realignment>> {
+        let Some(id) = self.0.reverted_by else {
+            return Ok(None);
+        };
+        Ok(load_record(ctx, id).await?.map(Realignment))
+    }
+    /// Why its scheduled apply was refused (status FAILED).
+    async fn problems(&self) -> Vec<UserError> {
+        self.0
+            .problems
+            .iter()
+            .cloned()
+            .map(UserError::from)
+            .collect()
+    }
+    /// Its changes, in order.
+    async fn changes(&self, ctx: &Context<'_>) -> Result<Vec<RealignmentChange>> {
+        Ok(RequestContext::of(ctx)?
+            .scope()?
+            .realignment_changes(self.0.id)
+            .await
+            .map_err(ApiError::from)?
+            .into_iter()
+            .map(RealignmentChange)
+            .collect())
+    }
+    /// What applying it now would do (DRAFT and SCHEDULED only; null otherwise): computed
+    /// against the current state each time it is asked for.
+    async fn impact(&self, ctx: &Context<'_>) -> Result<Option<RealignmentImpact>> {
+        let preview = RequestContext::of(ctx)?
+            .scope()?
+            .preview_realignment(self.0.id)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(preview.map(|preview| RealignmentImpact {
+            problems: preview
+                .problems
+                .iter()
+                .cloned()
+                .map(crate::graphql::realignments::plan_error)
+                .collect(),
+            preview,
+        }))
     }
     /// SHA-256 over its stored move rows, recomputed now (see `MoveDigest` in the README): equal to
     /// the `digest` its audit event recorded unless a move row was changed since.

@@ -1,0 +1,42 @@
+//! Finding scheduled realignments that are due, across tenants: the one query that is not
+//! tenant-scoped, and it returns only (tenant, id) pairs, each then applied through that tenant's
+//! own scope (see `TenantScope::apply_scheduled`, which makes the apply exactly-once).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use terrane_domain::ids::{RealignmentId, TenantId};
+use terrane_domain::realignment::RealignmentStatus;
+use uuid::Uuid;
+
+use crate::connect::Store;
+use crate::entity::realignment;
+use crate::error::StoreError;
+
+/// Due realignments handled per pass.
+const PER_PASS: u64 = 20;
+
+impl Store {
+    /// Applies the scheduled realignments due at `now` (a bounded number per call); returns how
+    /// many this call applied. Another replica running the same pass applies none twice.
+    pub async fn apply_due_realignments(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let due: Vec<(Uuid, Uuid)> = realignment::Entity::find()
+            .select_only()
+            .column(realignment::Column::TenantId)
+            .column(realignment::Column::Id)
+            .filter(realignment::Column::Status.eq(RealignmentStatus::Scheduled.as_str()))
+            .filter(realignment::Column::EffectiveAt.lte(now))
+            .order_by_asc(realignment::Column::EffectiveAt)
+            .limit(PER_PASS)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut applied = 0;
+        for (tenant, id) in due {
+            let scope = self.tenant(TenantId::from_uuid(tenant));
+            if scope.apply_scheduled(RealignmentId::from_uuid(id)).await? {
+                applied += 1;
+            }
+        }
+        Ok(applied)
+    }
+}
