@@ -142,6 +142,16 @@ impl TenantScope<'_> {
         };
         // An account a realignment moves more than once gets one move row: first place, last place.
         let mut moved = Footprint::default();
+        let restored: Vec<uuid::Uuid> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Territory(t) if t.action == "territory.restored" => {
+                    Some(t.territory_id.as_uuid())
+                }
+                _ => None,
+            })
+            .collect();
+        territory_writes::release_codes(txn, tenant, &restored).await?;
         for effect in effects {
             match effect {
                 Effect::Territory(t) => {

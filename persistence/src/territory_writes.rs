@@ -55,6 +55,26 @@ fn history_row(
     }
 }
 
+/// Gives each of `ids` a placeholder code before a restore writes them: a restore sets several
+/// territories at once (two may swap codes), and the unique index on live codes checks each
+/// row as it is written, not the end state the domain validated.
+pub(crate) async fn release_codes<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    ids: &[Uuid],
+) -> Result<(), StoreError> {
+    for id in ids {
+        let placeholder: String = format!("~{}", id.simple()).chars().take(32).collect();
+        territory::Entity::update_many()
+            .col_expr(territory::Column::Code, Expr::value(placeholder))
+            .filter(territory::Column::TenantId.eq(tenant))
+            .filter(territory::Column::Id.eq(*id))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Writes one territory effect of `realignment`, with its history.
 pub(crate) async fn write<C: ConnectionTrait>(
     conn: &C,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a panic is a failed test
 
 pub mod territory_ops;
+pub mod workflow;
 
 use std::net::SocketAddr;
 

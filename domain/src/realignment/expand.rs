@@ -31,10 +31,14 @@ pub fn apply_plan(
     plan: &[PlanChange],
     inputs: &PlanInputs<'_>,
 ) -> Result<Applied, Vec<Problem>> {
+    let conflicts = base_conflicts(&state, plan);
+    if !conflicts.is_empty() {
+        return Err(conflicts);
+    }
     let mut effects = Vec::new();
     let mut problems = Vec::new();
     for (index, planned) in plan.iter().enumerate() {
-        let changes = match expand(&state, index, planned, inputs) {
+        let changes = match expand(&state, index, &planned.without_base(), inputs) {
             Ok(changes) => changes,
             Err(mut found) => {
                 problems.append(&mut found);
@@ -58,8 +62,44 @@ pub fn apply_plan(
     }
 }
 
-/// A planned change carries the versions it was planned against: a mismatch now means someone
-/// else changed the territory since.
+/// Where the state the plan starts from is not what its changes were planned against: a
+/// territory at another version, an account somewhere else.
+fn base_conflicts(state: &AlignmentState, plan: &[PlanChange]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (index, planned) in plan.iter().enumerate() {
+        for (id, version, field) in planned.base_versions() {
+            if let Some(now) = state.territory(id).filter(|t| t.version != version) {
+                problems.push(Problem::new(
+                    index,
+                    ProblemCode::Conflict,
+                    field,
+                    format!(
+                        "territory {} is at version {}, not the {version} this change was planned against",
+                        now.code, now.version
+                    ),
+                ));
+            }
+        }
+        if let PlanChange::MoveAccounts(c) = planned {
+            for (account, expected) in &c.expected_from {
+                let now = state
+                    .assignment(*account)
+                    .map(|a| a.map(|a| a.territory_id));
+                if now.is_some_and(|now| now != *expected) {
+                    problems.push(Problem::new(
+                        index,
+                        ProblemCode::Conflict,
+                        "accountIds",
+                        format!("account {account} was moved by someone else since the draft was planned"),
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Versions given with a change are checked against the state the change meets.
 fn stale_is_conflict(mut problem: Problem) -> Problem {
     if problem.code == ProblemCode::StaleVersion {
         problem.code = ProblemCode::Conflict;
@@ -75,7 +115,7 @@ fn expand(
     inputs: &PlanInputs<'_>,
 ) -> Result<Vec<Change>, Vec<Problem>> {
     match planned {
-        PlanChange::MoveAccounts(c) => move_accounts(state, index, c),
+        PlanChange::MoveAccounts(c) => move_accounts(c),
         PlanChange::CreateTerritory(c) => Ok(vec![Change::CreateTerritory(c.clone())]),
         PlanChange::UpdateTerritory(c) => Ok(vec![Change::UpdateTerritory(c.clone())]),
         PlanChange::MoveTerritory(c) => Ok(vec![Change::MoveTerritory(c.clone())]),
@@ -86,31 +126,7 @@ fn expand(
     }
 }
 
-fn move_accounts(
-    state: &AlignmentState,
-    index: usize,
-    c: &MoveAccounts,
-) -> Result<Vec<Change>, Vec<Problem>> {
-    let conflicts: Vec<Problem> = c
-        .expected_from
-        .iter()
-        .filter_map(|(account, expected)| {
-            let now = state.assignment(*account)?.map(|a| a.territory_id);
-            (now != *expected).then(|| {
-                Problem::new(
-                    index,
-                    ProblemCode::Conflict,
-                    "accountIds",
-                    format!(
-                        "account {account} was moved by someone else since the draft was planned"
-                    ),
-                )
-            })
-        })
-        .collect();
-    if !conflicts.is_empty() {
-        return Err(conflicts);
-    }
+fn move_accounts(c: &MoveAccounts) -> Result<Vec<Change>, Vec<Problem>> {
     let to = c.to.map(|territory_id| Assignment {
         territory_id,
         source: Source::Manual,

@@ -129,6 +129,52 @@ impl PlanChange {
         self
     }
 
+    /// The territory versions this change was planned against: (territory, version, field).
+    pub fn base_versions(&self) -> Vec<(TerritoryId, i64, &'static str)> {
+        let at = |id, v: Option<i64>, field| v.map(|v| (id, v, field));
+        match self {
+            PlanChange::UpdateTerritory(c) => {
+                at(c.id, c.expected_version, "id").into_iter().collect()
+            }
+            PlanChange::MoveTerritory(c) => {
+                at(c.id, c.expected_version, "id").into_iter().collect()
+            }
+            PlanChange::DeleteTerritory(c) => {
+                at(c.id, c.expected_version, "id").into_iter().collect()
+            }
+            PlanChange::SplitTerritory(c) => {
+                at(c.id, c.expected_version, "id").into_iter().collect()
+            }
+            PlanChange::MergeTerritories(c) => [
+                at(c.from_id, c.from_version, "fromId"),
+                at(c.into_id, c.into_version, "intoId"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            _ => vec![],
+        }
+    }
+
+    /// The same change without its base (checked once, up front, against the state the whole
+    /// plan starts from: a plan may change one territory twice).
+    pub fn without_base(&self) -> PlanChange {
+        let mut c = self.clone();
+        match &mut c {
+            PlanChange::MoveAccounts(m) => m.expected_from.clear(),
+            PlanChange::UpdateTerritory(u) => u.expected_version = None,
+            PlanChange::MoveTerritory(m) => m.expected_version = None,
+            PlanChange::DeleteTerritory(d) => d.expected_version = None,
+            PlanChange::SplitTerritory(s) => s.expected_version = None,
+            PlanChange::MergeTerritories(m) => {
+                m.from_version = None;
+                m.into_version = None;
+            }
+            PlanChange::CreateTerritory(_) | PlanChange::RerunAssignment(_) => {}
+        }
+        c
+    }
+
     /// The accounts this change names explicitly (the store loads where they are).
     pub fn account_ids(&self) -> Vec<AccountId> {
         match self {
