@@ -75,6 +75,14 @@ impl Store {
         TenantScope::new(&self.db, tenant_id, &self.geo_cache)
     }
 
+    /// `sqlite` or `postgres`, for reports.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend() {
+            DbBackend::Postgres => "postgres",
+            _ => "sqlite",
+        }
+    }
+
     /// Closes the pool.
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await?;
