@@ -2,6 +2,7 @@
 
 mod graphql;
 mod health;
+mod principal;
 mod request_id;
 
 use poem::{Endpoint, EndpointExt, Route, get};
