@@ -284,3 +284,45 @@ fn verify_export(args: &AuditVerifyArgs) -> anyhow::Result<()> {
     anyhow::ensure!(report.ok(), "the export does not verify");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn verify_args(argv: &[&str]) -> Result<AuditVerifyArgs, clap::Error> {
+        let cli = Cli::try_parse_from(argv)?;
+        match cli.command {
+            Command::Audit(AuditCommand::Verify(args)) => Ok(args),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn audit_verify_takes_a_file_and_a_hex_head() {
+        let head = "AB".repeat(32);
+        let args =
+            verify_args(&["terrane", "audit", "verify", "x.ndjson", "--head", &head]).unwrap();
+        assert_eq!(args.head, Some("ab".repeat(32)));
+        assert!(verify_args(&["terrane", "audit", "verify", "x.ndjson", "--head", "abc"]).is_err());
+        assert!(verify_args(&["terrane", "audit", "verify"]).is_err());
+    }
+
+    #[test]
+    fn audit_verify_fails_on_a_file_that_does_not_verify() {
+        let path =
+            std::env::temp_dir().join(format!("terrane-verify-{}.ndjson", uuid::Uuid::now_v7()));
+        std::fs::write(&path, "{\"seq\": 1}\n").unwrap();
+        let args = verify_args(&["terrane", "audit", "verify", path.to_str().unwrap()]).unwrap();
+        assert!(verify_export(&args).is_err());
+        std::fs::write(&path, "").unwrap();
+        assert!(
+            verify_export(&args).is_ok(),
+            "an empty export is a valid empty run"
+        );
+        std::fs::remove_file(&path).unwrap();
+        let missing =
+            verify_args(&["terrane", "audit", "verify", "/nonexistent/x.ndjson"]).unwrap();
+        assert!(verify_export(&missing).is_err());
+    }
+}
