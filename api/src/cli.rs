@@ -42,6 +42,34 @@ pub enum Command {
     Import(ImportCommand),
     /// Re-run the assignment engine over a tenant's accounts (a draft unless --apply).
     RunAssignment(RunAssignmentArgs),
+    /// The auditor's tools (no database needed).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// What to do with an audit export.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check an export from `GET /audit/export`: every hash, every link, no gaps in seq.
+    Verify(AuditVerifyArgs),
+}
+
+/// Options of `audit verify`.
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// The NDJSON export (`-` reads standard input).
+    pub file: std::path::PathBuf,
+    /// A head hash kept from before: the export must chain onto it.
+    #[arg(long, value_parser = parse_hash)]
+    pub head: Option<String>,
+}
+
+fn parse_hash(text: &str) -> Result<String, String> {
+    if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err("a head hash is 64 hex digits".to_owned())
+    }
 }
 
 /// Options of `run-assignment`.
@@ -137,6 +165,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::RunAssignment(args) => {
             telemetry::init(cli.log_format);
             run_assignment(args).await?;
+        }
+        Command::Audit(AuditCommand::Verify(args)) => {
+            verify_export(&args)?;
         }
     }
     Ok(())
@@ -234,4 +265,64 @@ async fn import_accounts(args: ImportAccountsArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+fn verify_export(args: &AuditVerifyArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use std::io::BufReader;
+
+    let head = args.head.as_deref();
+    let report = if args.file.as_os_str() == "-" {
+        crate::audit_export::verify_ndjson(std::io::stdin().lock(), head)
+    } else {
+        let file = std::fs::File::open(&args.file)
+            .with_context(|| format!("opening {}", args.file.display()))?;
+        crate::audit_export::verify_ndjson(BufReader::with_capacity(1 << 20, file), head)
+    }
+    .with_context(|| format!("reading {}", args.file.display()))?;
+    println!("{report}");
+    anyhow::ensure!(report.ok(), "the export does not verify");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn verify_args(argv: &[&str]) -> Result<AuditVerifyArgs, clap::Error> {
+        let cli = Cli::try_parse_from(argv)?;
+        match cli.command {
+            Command::Audit(AuditCommand::Verify(args)) => Ok(args),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn audit_verify_takes_a_file_and_a_hex_head() {
+        let head = "AB".repeat(32);
+        let args =
+            verify_args(&["terrane", "audit", "verify", "x.ndjson", "--head", &head]).unwrap();
+        assert_eq!(args.head, Some("ab".repeat(32)));
+        assert!(verify_args(&["terrane", "audit", "verify", "x.ndjson", "--head", "abc"]).is_err());
+        assert!(verify_args(&["terrane", "audit", "verify"]).is_err());
+    }
+
+    #[test]
+    fn audit_verify_fails_on_a_file_that_does_not_verify() {
+        let path =
+            std::env::temp_dir().join(format!("terrane-verify-{}.ndjson", uuid::Uuid::now_v7()));
+        std::fs::write(&path, "{\"seq\": 1}\n").unwrap();
+        let args = verify_args(&["terrane", "audit", "verify", path.to_str().unwrap()]).unwrap();
+        assert!(verify_export(&args).is_err());
+        std::fs::write(&path, "").unwrap();
+        assert!(
+            verify_export(&args).is_ok(),
+            "an empty export is a valid empty run"
+        );
+        std::fs::remove_file(&path).unwrap();
+        let missing =
+            verify_args(&["terrane", "audit", "verify", "/nonexistent/x.ndjson"]).unwrap();
+        assert!(verify_export(&missing).is_err());
+    }
 }

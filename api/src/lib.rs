@@ -2,6 +2,7 @@
 //! command line of the `terrane` binary.
 
 pub mod app;
+pub mod audit_export;
 pub mod auth;
 pub mod cli;
 pub mod demo;

@@ -94,7 +94,7 @@ fn to_active(tenant_id: TenantId, e: &AuditEvent) -> audit_event::ActiveModel {
 
 /// Reads a stored row back. A field that no longer parses is kept as its raw text, so the
 /// integrity check reports the event as bad instead of failing.
-fn from_model(m: audit_event::Model) -> AuditEvent {
+pub(crate) fn from_model(m: audit_event::Model) -> AuditEvent {
     let json =
         |text: Option<String>| text.map(|t| serde_json::from_str(&t).unwrap_or(Value::String(t)));
     AuditEvent {
@@ -119,7 +119,7 @@ fn from_model(m: audit_event::Model) -> AuditEvent {
 }
 
 impl TenantScope<'_> {
-    fn audit_query(&self) -> Select<audit_event::Entity> {
+    pub(crate) fn audit_query(&self) -> Select<audit_event::Entity> {
         audit_event::Entity::find().filter(Column::TenantId.eq(self.tid()))
     }
 

@@ -9,6 +9,7 @@
 mod accounts;
 mod assignment_run;
 mod audit;
+mod audit_export;
 mod bulk_moves;
 mod connect;
 // Entities mirror the tables column for column; their docs are the migrations.
@@ -40,6 +41,7 @@ pub mod testing;
 pub use accounts::{AccountFilter, AccountRecord, AccountRefusal, PlacementRecord};
 pub use assignment_run::RunOutcome;
 pub use audit::AuditFilter;
+pub use audit_export::{AuditExportCursor, AuditRange};
 pub use connect::Store;
 pub use drafts::StoredChange;
 pub use error::StoreError;

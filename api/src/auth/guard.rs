@@ -1,10 +1,23 @@
 //! The role guard: every resolver that needs a permission names it in its `guard` attribute, and
-//! this is the only code that decides.
+//! every plain HTTP handler calls [`authorize`]; this is the only code that decides.
 
 use async_graphql::{Context, Guard, Result};
 use terrane_domain::identity::Permission;
+use terrane_persistence::Principal;
 
 use crate::graphql::{ApiError, RequestContext};
+
+/// The principal, when there is one and its role grants `permission`.
+pub fn authorize(
+    principal: Option<Principal>,
+    permission: Permission,
+) -> Result<Principal, ApiError> {
+    match principal {
+        None => Err(ApiError::Unauthenticated),
+        Some(p) if p.role.allows(permission) => Ok(p),
+        Some(_) => Err(ApiError::Forbidden),
+    }
+}
 
 /// Lets a field run only for an authenticated principal whose role grants the permission.
 #[derive(Debug, Clone, Copy)]
@@ -20,10 +33,7 @@ impl RoleGuard {
 impl Guard for RoleGuard {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
         let request = ctx.data::<RequestContext>()?;
-        match request.principal {
-            None => Err(ApiError::Unauthenticated.into()),
-            Some(p) if p.role.allows(self.0) => Ok(()),
-            Some(_) => Err(ApiError::Forbidden.into()),
-        }
+        authorize(request.principal, self.0)?;
+        Ok(())
     }
 }

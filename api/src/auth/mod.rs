@@ -5,6 +5,6 @@ mod guard;
 mod password;
 mod token;
 
-pub use guard::RoleGuard;
+pub use guard::{RoleGuard, authorize};
 pub use password::{PasswordError, PasswordHasher};
 pub use token::{IssuedToken, TokenKind, hash_token, issue_token};

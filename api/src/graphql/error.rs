@@ -46,8 +46,8 @@ impl ApiError {
         }
     }
 
-    /// What the client is told.
-    fn client_message(&self) -> String {
+    /// What the client is told (never an internal error's detail).
+    pub fn client_message(&self) -> String {
         match self {
             ApiError::Unauthenticated => "authentication required".to_owned(),
             ApiError::Forbidden => "not allowed for your role".to_owned(),

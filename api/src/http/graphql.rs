@@ -6,8 +6,8 @@ use async_graphql_poem::{GraphQLBatchRequest, GraphQLBatchResponse};
 use poem::web::{Data, Html};
 use poem::{Request, handler};
 
+use super::principal::principal;
 use super::{AppState, RequestId};
-use crate::auth::hash_token;
 use crate::graphql::{REQUEST_ID, RequestContext};
 
 /// GraphiQL, pointed at this server.
@@ -19,15 +19,6 @@ pub async fn graphiql() -> Html<String> {
             .title("Terrane GraphiQL")
             .finish(),
     )
-}
-
-fn bearer(req: &Request) -> Option<&str> {
-    let value = req.headers().get("authorization")?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
 }
 
 /// Every error leaves with a code: those async-graphql raises itself (syntax, validation,
@@ -62,22 +53,15 @@ pub async fn execute(
     Data(state): Data<&AppState>,
     batch: GraphQLBatchRequest,
 ) -> GraphQLBatchResponse {
-    let request_id = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let request_id = RequestId::of(req);
     // An unknown, expired or revoked token makes the request anonymous: public operations
     // (signUp, logIn) still work and everything else answers UNAUTHENTICATED.
-    let principal = match bearer(req) {
-        None => None,
-        Some(token) => match state.store.authenticate(&hash_token(token)).await {
-            Ok(principal) => principal,
-            Err(e) => {
-                tracing::error!(error = %e, "authentication lookup failed");
-                return GraphQLBatchResponse(BatchResponse::Single(internal_error(&request_id)));
-            }
-        },
+    let principal = match principal(req, &state.store).await {
+        Ok(principal) => principal,
+        Err(e) => {
+            tracing::error!(error = %e, "authentication lookup failed");
+            return GraphQLBatchResponse(BatchResponse::Single(internal_error(&request_id)));
+        }
     };
     let mut batch = batch.0;
     for request in batch.iter_mut() {

@@ -1,7 +1,11 @@
-//! The HTTP surface: routes, the request-id middleware, health checks and the GraphQL endpoint.
+//! The HTTP surface: routes, the request-id middleware, health checks, the GraphQL endpoint and
+//! the auditor's export.
 
+mod audit_export;
+mod error;
 mod graphql;
 mod health;
+mod principal;
 mod request_id;
 
 use poem::{Endpoint, EndpointExt, Route, get};
@@ -25,6 +29,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/graphql", get(graphql::graphiql).post(graphql::execute))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
+        .at("/audit/export", get(audit_export::export))
         .data(state)
         .around(request_id::assign)
 }

@@ -12,6 +12,16 @@ pub const HEADER: &str = "x-request-id";
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+impl RequestId {
+    /// The id the middleware gave `req` (empty outside the middleware, e.g. in unit tests).
+    pub fn of(req: &Request) -> String {
+        req.extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default()
+    }
+}
+
 fn acceptable(candidate: &str) -> bool {
     (1..=64).contains(&candidate.len())
         && candidate

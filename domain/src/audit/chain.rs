@@ -39,6 +39,65 @@ pub fn chain_hash(prev_hash: &str, bytes: &[u8]) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// Why an event does not fit where it stands in a chain.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainFault {
+    /// Its `seq` is not the one after the previous event's (an event removed, inserted or
+    /// reordered).
+    #[error("seq {found} where seq {expected} was expected")]
+    SeqGap {
+        /// The seq that would continue the chain.
+        expected: i64,
+        /// The seq the event has.
+        found: i64,
+    },
+    /// Its `prev_hash` is not the previous event's hash.
+    #[error("prevHash {found} is not the previous event's hash {expected}")]
+    BrokenLink {
+        /// The previous event's hash ([`GENESIS_HASH`] before the first event).
+        expected: String,
+        /// The event's `prev_hash`.
+        found: String,
+    },
+    /// Its `hash` is not the hash of its content: some field was changed.
+    #[error("hash {stored} does not match its content (recomputed {computed})")]
+    HashMismatch {
+        /// The event's `hash`.
+        stored: String,
+        /// `SHA-256(prev_hash || canonical bytes)` of the event as it stands.
+        computed: String,
+    },
+}
+
+/// Checks one event against the `seq` and `prev_hash` that would continue a chain, and its own
+/// hash against its content. The single definition of "fits", shared by every verifier.
+pub fn check_link(
+    event: &AuditEvent,
+    expected_seq: i64,
+    expected_prev_hash: &str,
+) -> Result<(), ChainFault> {
+    if event.seq != expected_seq {
+        return Err(ChainFault::SeqGap {
+            expected: expected_seq,
+            found: event.seq,
+        });
+    }
+    if event.prev_hash != expected_prev_hash {
+        return Err(ChainFault::BrokenLink {
+            expected: expected_prev_hash.to_owned(),
+            found: event.prev_hash.clone(),
+        });
+    }
+    let computed = chain_hash(&event.prev_hash, &canonical_bytes(event));
+    if event.hash != computed {
+        return Err(ChainFault::HashMismatch {
+            stored: event.hash.clone(),
+            computed,
+        });
+    }
+    Ok(())
+}
+
 /// The outcome of checking a chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainReport {
@@ -87,9 +146,7 @@ impl ChainVerifier {
     /// report keeps naming the first.
     pub fn push(&mut self, event: &AuditEvent) {
         self.checked += 1;
-        let fits = event.seq == self.next_seq
-            && event.prev_hash == self.prev_hash
-            && event.hash == chain_hash(&event.prev_hash, &canonical_bytes(event));
+        let fits = check_link(event, self.next_seq, &self.prev_hash).is_ok();
         if !fits && self.first_bad.is_none() {
             self.first_bad = Some(event.seq.min(self.next_seq));
         }
@@ -109,14 +166,15 @@ impl ChainVerifier {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::audit::{Actor, ActorKind, NewAuditEvent};
     use chrono::{TimeZone, Utc};
     use proptest::prelude::*;
     use uuid::Uuid;
 
-    fn chain(n: usize) -> Vec<AuditEvent> {
+    /// A valid chain of `n` events from genesis (shared with the slice verifier's tests).
+    pub(crate) fn chain(n: usize) -> Vec<AuditEvent> {
         let mut prev = GENESIS_HASH.to_owned();
         (0..n)
             .map(|i| {

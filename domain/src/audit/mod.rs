@@ -3,6 +3,10 @@
 
 mod chain;
 mod event;
+mod slice;
 
-pub use chain::{ChainReport, ChainVerifier, GENESIS_HASH, canonical_bytes, chain_hash};
+pub use chain::{
+    ChainFault, ChainReport, ChainVerifier, GENESIS_HASH, canonical_bytes, chain_hash, check_link,
+};
 pub use event::{Actor, ActorKind, AuditEvent, NewAuditEvent};
+pub use slice::{SliceSummary, SliceVerifier};
