@@ -12,6 +12,7 @@ mod m20261127_000002_alignment;
 mod m20261127_000003_accounts;
 mod m20261127_000004_move_origins;
 mod m20261127_000005_realignment_workflow;
+mod m20261127_000006_assignments_from_history;
 mod tenant_table;
 
 /// Runs Terrane's migrations in order.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_accounts::Migration),
             Box::new(m20261127_000004_move_origins::Migration),
             Box::new(m20261127_000005_realignment_workflow::Migration),
+            Box::new(m20261127_000006_assignments_from_history::Migration),
         ]
     }
 }

@@ -50,7 +50,11 @@ async fn main() {
     let tenant_id = TenantId::new();
     let sign_up = SignUp {
         tenant_id,
-        slug: TenantSlug::parse(&format!("bench-{}", &uuid::Uuid::now_v7().simple().to_string()[20..])).unwrap(),
+        slug: TenantSlug::parse(&format!(
+            "bench-{}",
+            &uuid::Uuid::now_v7().simple().to_string()[20..]
+        ))
+        .unwrap(),
         name: TenantName::parse("Bench").unwrap(),
         session: NewSession {
             id: SessionId::new(),
@@ -109,7 +113,13 @@ async fn main() {
     let mut after = None;
     loop {
         let page = scope
-            .accounts(&Default::default(), PageRequest { first: 10_000, after })
+            .accounts(
+                &Default::default(),
+                PageRequest {
+                    first: 10_000,
+                    after,
+                },
+            )
             .await
             .unwrap();
         after = page.items.last().map(|a| a.account.id);

@@ -17,8 +17,9 @@ use uuid::Uuid;
 use crate::entity::{account, assignment, assignment_history, realignment_move};
 use crate::error::StoreError;
 
-/// Rows per batched statement (keeps every statement well under SQLite's parameter limit).
-const BATCH: usize = 500;
+/// Rows per batched statement: 2,000 rows of at most 11 columns stay under SQLite's limit of
+/// 32,766 parameters per statement (PostgreSQL allows 65,535).
+const BATCH: usize = 2_000;
 
 pub(crate) fn to_assignment(m: &assignment::Model) -> Result<Assignment, StoreError> {
     Ok(Assignment {
@@ -39,25 +40,36 @@ pub(crate) async fn load_touched<C: ConnectionTrait>(
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(BATCH) {
         let uuids: Vec<Uuid> = chunk.iter().map(|a| a.as_uuid()).collect();
-        let existing: Vec<Uuid> = account::Entity::find()
-            .select_only()
-            .column(account::Column::Id)
-            .filter(account::Column::TenantId.eq(tenant))
-            .filter(account::Column::Id.is_in(uuids.clone()))
-            .into_tuple()
-            .all(conn)
-            .await?;
         let assigned: HashMap<Uuid, assignment::Model> = assignment::Entity::find()
             .filter(assignment::Column::TenantId.eq(tenant))
-            .filter(assignment::Column::AccountId.is_in(uuids))
+            .filter(assignment::Column::AccountId.is_in(uuids.clone()))
             .all(conn)
             .await?
             .into_iter()
             .map(|m| (m.account_id, m))
             .collect();
-        for id in existing {
-            let current = assigned.get(&id).map(to_assignment).transpose()?;
-            found.push((AccountId::from_uuid(id), current));
+        for m in assigned.values() {
+            found.push((AccountId::from_uuid(m.account_id), Some(to_assignment(m)?)));
+        }
+        // Accounts without a current assignment: only those that exist in this tenant count.
+        let unassigned: Vec<Uuid> = uuids
+            .into_iter()
+            .filter(|id| !assigned.contains_key(id))
+            .collect();
+        if !unassigned.is_empty() {
+            let existing: Vec<Uuid> = account::Entity::find()
+                .select_only()
+                .column(account::Column::Id)
+                .filter(account::Column::TenantId.eq(tenant))
+                .filter(account::Column::Id.is_in(unassigned))
+                .into_tuple()
+                .all(conn)
+                .await?;
+            found.extend(
+                existing
+                    .into_iter()
+                    .map(|id| (AccountId::from_uuid(id), None)),
+            );
         }
     }
     Ok(found)
@@ -102,7 +114,8 @@ pub(crate) async fn write<C: ConnectionTrait>(
     write_rows(conn, tenant, realignment, moves).await
 }
 
-/// Writes the new current assignments of `moves`, closing and opening history intervals.
+/// Writes where `moves` put their accounts: each account's open interval is closed and, unless
+/// it becomes unassigned, a new one opened (the open interval is its current assignment).
 pub(crate) async fn write_state<C: ConnectionTrait>(
     conn: &C,
     tenant: Uuid,
@@ -112,7 +125,6 @@ pub(crate) async fn write_state<C: ConnectionTrait>(
 ) -> Result<(), StoreError> {
     for chunk in moves.chunks(BATCH) {
         let accounts: Vec<Uuid> = chunk.iter().map(|m| m.account_id.as_uuid()).collect();
-        // Close the open interval and drop the current row of every moved account...
         assignment_history::Entity::update_many()
             .col_expr(assignment_history::Column::ValidTo, Expr::value(now))
             .col_expr(
@@ -120,52 +132,29 @@ pub(crate) async fn write_state<C: ConnectionTrait>(
                 Expr::value(realignment.as_uuid()),
             )
             .filter(assignment_history::Column::TenantId.eq(tenant))
-            .filter(assignment_history::Column::AccountId.is_in(accounts.clone()))
+            .filter(assignment_history::Column::AccountId.is_in(accounts))
             .filter(assignment_history::Column::ValidTo.is_null())
             .exec(conn)
             .await?;
-        assignment::Entity::delete_many()
-            .filter(assignment::Column::TenantId.eq(tenant))
-            .filter(assignment::Column::AccountId.is_in(accounts))
-            .exec(conn)
-            .await?;
-        // ...then open the new ones.
-        let placed: Vec<(Uuid, Assignment)> = chunk
+        let opened: Vec<_> = chunk
             .iter()
             .filter_map(|m| m.to.map(|to| (m.account_id.as_uuid(), to)))
+            .map(|(account_id, to)| assignment_history::ActiveModel {
+                tenant_id: Set(tenant),
+                id: Set(Uuid::now_v7()),
+                account_id: Set(account_id),
+                territory_id: Set(to.territory_id.as_uuid()),
+                source: Set(to.source.as_str().to_owned()),
+                rule_id: Set(to.rule_id.map(|r| r.as_uuid())),
+                pinned: Set(to.pinned),
+                valid_from: Set(now),
+                valid_to: Set(None),
+                realignment_id: Set(realignment.as_uuid()),
+                ended_by_realignment_id: Set(None),
+            })
             .collect();
-        if !placed.is_empty() {
-            let current = placed
-                .iter()
-                .map(|(account_id, to)| assignment::ActiveModel {
-                    tenant_id: Set(tenant),
-                    account_id: Set(*account_id),
-                    territory_id: Set(to.territory_id.as_uuid()),
-                    source: Set(to.source.as_str().to_owned()),
-                    rule_id: Set(to.rule_id.map(|r| r.as_uuid())),
-                    pinned: Set(to.pinned),
-                    since: Set(now),
-                    realignment_id: Set(realignment.as_uuid()),
-                });
-            assignment::Entity::insert_many(current)
-                .exec_without_returning(conn)
-                .await?;
-            let history = placed
-                .iter()
-                .map(|(account_id, to)| assignment_history::ActiveModel {
-                    tenant_id: Set(tenant),
-                    id: Set(Uuid::now_v7()),
-                    account_id: Set(*account_id),
-                    territory_id: Set(to.territory_id.as_uuid()),
-                    source: Set(to.source.as_str().to_owned()),
-                    rule_id: Set(to.rule_id.map(|r| r.as_uuid())),
-                    pinned: Set(to.pinned),
-                    valid_from: Set(now),
-                    valid_to: Set(None),
-                    realignment_id: Set(realignment.as_uuid()),
-                    ended_by_realignment_id: Set(None),
-                });
-            assignment_history::Entity::insert_many(history)
+        if !opened.is_empty() {
+            assignment_history::Entity::insert_many(opened)
                 .exec_without_returning(conn)
                 .await?;
         }

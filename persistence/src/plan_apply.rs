@@ -144,22 +144,19 @@ impl TenantScope<'_> {
                     }
                 }
             };
-        let mut weights = context.weights;
-        let missing: Vec<_> = moves
-            .iter()
-            .map(|m| m.account_id)
-            .filter(|a| !weights.contains_key(a))
-            .collect();
-        for record in self.accounts_by_ids(&missing).await? {
-            let a = &record.account;
-            weights.insert(
-                a.id,
-                (
+        let moved: Vec<_> = moves.iter().map(|m| m.account_id).collect();
+        let weights: HashMap<_, _> = plan_context::records(self.db, tenant, &moved)
+            .await?
+            .into_iter()
+            .map(|record| {
+                let a = &record.account;
+                let weight = (
                     a.potential.hundredths().unwrap_or(0),
                     a.workload.hundredths().unwrap_or(0),
-                ),
-            );
-        }
+                );
+                (a.id, weight)
+            })
+            .collect();
         // Loads now of every affected territory and of their siblings, in one query.
         let affected: BTreeSet<TerritoryId> = moves
             .iter()

@@ -16,8 +16,8 @@ use crate::entity::{account, assignment};
 use crate::error::StoreError;
 use crate::{moves, rules, territories};
 
-/// Rows per `IN (...)` list.
-const CHUNK: usize = 500;
+/// Rows per `IN (...)` list (well under every backend's parameter limit).
+const CHUNK: usize = 5_000;
 
 /// What [`terrane_domain::realignment::apply_plan`] needs.
 pub(crate) struct PlanContext {
@@ -27,8 +27,6 @@ pub(crate) struct PlanContext {
     pub rules: Vec<Rule>,
     /// Facts of the accounts a split or re-run decides.
     pub facts: HashMap<AccountId, AccountFacts>,
-    /// Each known account's (potential, workload) in hundredths, for impact figures.
-    pub weights: HashMap<AccountId, (i64, i64)>,
 }
 
 /// The accounts now assigned to any of `territories`.
@@ -53,7 +51,7 @@ async fn accounts_in<C: ConnectionTrait>(
 }
 
 /// The accounts among `ids` that exist, as records.
-async fn records<C: ConnectionTrait>(
+pub(crate) async fn records<C: ConnectionTrait>(
     conn: &C,
     tenant: Uuid,
     ids: &[AccountId],
@@ -111,25 +109,12 @@ pub(crate) async fn load<C: ConnectionTrait>(
         .with_accounts(current)
         .with_account_counts(moves::account_counts(conn, tenant, &deleted).await?);
 
-    let decided_accounts: BTreeSet<AccountId> = accounts_in(conn, tenant, &decided)
+    let decided_accounts: Vec<AccountId> = accounts_in(conn, tenant, &decided).await?;
+    let facts = records(conn, tenant, &decided_accounts)
         .await?
         .into_iter()
+        .map(|record| (record.account.id, record.account.facts(None)))
         .collect();
-    let mut facts = HashMap::new();
-    let mut weights = HashMap::new();
-    for record in records(conn, tenant, &touched).await? {
-        let account = &record.account;
-        weights.insert(
-            account.id,
-            (
-                account.potential.hundredths().unwrap_or(0),
-                account.workload.hundredths().unwrap_or(0),
-            ),
-        );
-        if decided_accounts.contains(&account.id) {
-            facts.insert(account.id, account.facts(None));
-        }
-    }
     let rules = rules::load(conn, tenant)
         .await?
         .into_iter()
@@ -139,7 +124,6 @@ pub(crate) async fn load<C: ConnectionTrait>(
         state,
         rules,
         facts,
-        weights,
     })
 }
 

@@ -36,17 +36,28 @@ pub async fn raw_batched_insert(
     store: &crate::Store,
     rows: usize,
 ) -> Result<std::time::Duration, StoreError> {
-    use sea_orm::sea_query::{Alias, ColumnDef, Query, Table};
     use sea_orm::TransactionTrait;
+    use sea_orm::sea_query::{Alias, ColumnDef, Query, Table};
     let db = &store.db;
     let table = Alias::new("bench_raw_rows");
-    let columns = ["tenant_id", "id", "account_id", "territory_id", "source", "valid_from"];
+    let columns = [
+        "tenant_id",
+        "id",
+        "account_id",
+        "territory_id",
+        "source",
+        "valid_from",
+    ];
     let mut create = Table::create();
     create.table(table.clone()).if_not_exists();
     for c in ["tenant_id", "id", "account_id", "territory_id"] {
         create.col(ColumnDef::new(Alias::new(c)).uuid().not_null());
     }
-    create.col(ColumnDef::new(Alias::new("source")).string_len(16).not_null());
+    create.col(
+        ColumnDef::new(Alias::new("source"))
+            .string_len(16)
+            .not_null(),
+    );
     create.col(
         ColumnDef::new(Alias::new("valid_from"))
             .timestamp_with_time_zone()
