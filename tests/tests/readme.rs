@@ -1,4 +1,5 @@
-//! The README's first GraphQL session, run block by block exactly as written, so the promise
+//! The README's first GraphQL session, run block by block exactly as written (with the ids a
+//! reader would paste in place of `PARENT_ID`, `REALIGNMENT_ID` and `ACCOUNT_ID`), so the promise
 //! that it works when pasted into GraphiQL is checked by every test run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -46,11 +47,19 @@ async fn the_readme_session_works_as_written() {
     let app = TestApp::spawn().await;
     let mut token: Option<String> = None;
     let mut last_territory: Option<String> = None;
+    let mut realignment: Option<String> = None;
+    let mut account: Option<String> = None;
     for block in blocks {
-        let query = match &last_territory {
-            Some(id) => block.replace("PARENT_ID", id),
-            None => block.clone(),
-        };
+        let mut query = block.clone();
+        for (placeholder, value) in [
+            ("PARENT_ID", &last_territory),
+            ("REALIGNMENT_ID", &realignment),
+            ("ACCOUNT_ID", &account),
+        ] {
+            if let Some(value) = value {
+                query = query.replace(placeholder, value);
+            }
+        }
         let response = app.gql(token.as_deref(), &query, json!({})).await;
         assert!(
             response.get("errors").is_none(),
@@ -67,6 +76,19 @@ async fn the_readme_session_works_as_written() {
         }
         if let Some(id) = response["data"]["createTerritory"]["territory"]["id"].as_str() {
             last_territory = Some(id.to_owned());
+        }
+        if let Some(id) = response["data"]["createRealignment"]["realignment"]["id"].as_str() {
+            realignment = Some(id.to_owned());
+        }
+        if let Some(id) = response["data"]["accounts"]["edges"][0]["node"]["id"].as_str() {
+            account = Some(id.to_owned());
+        }
+        if let Some(applied) = response["data"].get("applyRealignment") {
+            assert_eq!(applied["realignment"]["status"], "APPLIED", "{applied}");
+        }
+        if let Some(impact) = response["data"]["realignment"].get("impact") {
+            assert_eq!(impact["problems"], json!([]), "{impact}");
+            assert_eq!(impact["movedAccounts"], 1, "{impact}");
         }
         if let Some(report) = response["data"].get("importAccounts") {
             assert_eq!(report["committed"], true, "{report}");
