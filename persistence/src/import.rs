@@ -15,7 +15,7 @@ use std::io::Read;
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use terrane_domain::account::{Account, CsvColumns};
@@ -205,6 +205,13 @@ impl TenantScope<'_> {
         };
         audit::append(&txn, self.tenant_id, vec![event], now).await?;
         txn.commit().await?;
+        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // A bulk load leaves PostgreSQL's statistics stale until autovacuum gets round to
+            // it, and the next bulk move would plan scans instead of index lookups meanwhile.
+            self.db
+                .execute_unprepared("ANALYZE accounts, assignment_history, realignment_moves")
+                .await?;
+        }
         Ok(Ok(ImportReport {
             created,
             updated,
