@@ -13,6 +13,7 @@ mod m20261127_000003_accounts;
 mod m20261127_000004_move_origins;
 mod m20261127_000005_realignment_workflow;
 mod m20261127_000006_assignments_from_history;
+mod m20261127_000008_tenant_scoped_token_keys;
 mod tenant_table;
 
 /// Runs Terrane's migrations in order.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_move_origins::Migration),
             Box::new(m20261127_000005_realignment_workflow::Migration),
             Box::new(m20261127_000006_assignments_from_history::Migration),
+            Box::new(m20261127_000008_tenant_scoped_token_keys::Migration),
         ]
     }
 }
