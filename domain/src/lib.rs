@@ -9,5 +9,6 @@ pub mod assignment;
 pub mod audit;
 pub mod identity;
 pub mod ids;
+pub mod quota;
 pub mod realignment;
 pub mod territory;

@@ -1,0 +1,10 @@
+//! Quotas and results: the tenant's fiscal calendar and its periods, spreading a quota over
+//! periods by weights, and how a territory stands against its quota.
+
+mod calendar;
+mod performance;
+mod spread;
+
+pub use calendar::{CalendarError, FiscalCalendar, Period, PeriodKind};
+pub use performance::{Standing, ranks, standing};
+pub use spread::{SpreadError, even, spread};
