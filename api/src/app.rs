@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -11,8 +12,8 @@ use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use terrane_persistence::Store;
 
 use crate::auth::PasswordHasher;
-use crate::graphql::{SchemaOptions, build_schema};
-use crate::http::{AppState, routes};
+use crate::graphql::{QueryLimits, SchemaOptions, build_schema};
+use crate::http::{AppState, RequestLimits, routes};
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -31,6 +32,13 @@ pub struct Settings {
     pub password_concurrency: usize,
     /// How often the scheduler looks for due realignments.
     pub scheduler_interval: Duration,
+    /// What one GraphQL document may cost (depth, complexity, aliases, directives).
+    pub query_limits: QueryLimits,
+    /// Body sizes, batch size and time limits of one request.
+    pub request_limits: RequestLimits,
+    /// Test-only: register the fault-injection extension (fields aliased `faultPanic` panic,
+    /// `faultSleep` ones hang). Deliberately not reachable from the command line.
+    pub fault_injection: bool,
 }
 
 impl Settings {
@@ -44,6 +52,9 @@ impl Settings {
             session_ttl: chrono::Duration::hours(12),
             password_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             scheduler_interval: Duration::from_secs(5),
+            query_limits: QueryLimits::default(),
+            request_limits: RequestLimits::default(),
+            fault_injection: false,
         }
     }
 }
@@ -72,6 +83,8 @@ impl Application {
         let options = SchemaOptions {
             production: settings.production,
             session_ttl: settings.session_ttl,
+            limits: settings.query_limits.clone(),
+            fault_injection: settings.fault_injection,
         };
         let schema = build_schema(&options, hasher);
         let acceptor = TcpListener::bind(settings.listen.to_string())
@@ -86,7 +99,11 @@ impl Application {
         Ok(Self {
             acceptor,
             local_addr,
-            state: AppState { schema, store },
+            state: AppState {
+                schema,
+                store,
+                limits: Arc::new(settings.request_limits.clone()),
+            },
             scheduler_interval: settings.scheduler_interval,
         })
     }

@@ -1,17 +1,22 @@
-//! The HTTP surface: routes, the request-id middleware, health checks, the GraphQL endpoint and
-//! the auditor's export.
+//! The HTTP surface: routes, the request-id middleware, health checks, the GraphQL endpoint (with
+//! its request limits) and the auditor's export.
 
 mod audit_export;
+mod body;
 mod error;
 mod graphql;
 mod health;
+mod limits;
 mod principal;
 mod request_id;
+
+use std::sync::Arc;
 
 use poem::{Endpoint, EndpointExt, Route, get};
 use terrane_persistence::Store;
 
 use crate::graphql::TerraneSchema;
+pub use limits::RequestLimits;
 pub use request_id::RequestId;
 
 /// What every handler can reach.
@@ -21,6 +26,8 @@ pub struct AppState {
     pub schema: TerraneSchema,
     /// The store.
     pub store: Store,
+    /// Body sizes, batch size and time limits of `/graphql` requests.
+    pub limits: Arc<RequestLimits>,
 }
 
 /// All routes, with their middleware.
