@@ -11,7 +11,7 @@ use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use terrane_persistence::Store;
 
-use crate::auth::PasswordHasher;
+use crate::auth::{PasswordHasher, ThrottleSettings};
 use crate::graphql::{QueryLimits, SchemaOptions, build_schema};
 use crate::http::{AppState, RequestLimits, routes};
 
@@ -36,6 +36,11 @@ pub struct Settings {
     pub query_limits: QueryLimits,
     /// Body sizes, batch size and time limits of one request.
     pub request_limits: RequestLimits,
+    /// Log-in throttling per account and per client address.
+    pub login_throttle: ThrottleSettings,
+    /// Header carrying the client's address, set by a trusted reverse proxy (e.g.
+    /// `x-forwarded-for`); without it, the connection's peer address is the client's.
+    pub client_ip_header: Option<String>,
     /// Test-only: register the fault-injection extension (fields aliased `faultPanic` panic,
     /// `faultSleep` ones hang). Deliberately not reachable from the command line.
     pub fault_injection: bool,
@@ -54,6 +59,8 @@ impl Settings {
             scheduler_interval: Duration::from_secs(5),
             query_limits: QueryLimits::default(),
             request_limits: RequestLimits::default(),
+            login_throttle: ThrottleSettings::default(),
+            client_ip_header: None,
             fault_injection: false,
         }
     }
@@ -65,6 +72,7 @@ pub struct Application {
     local_addr: SocketAddr,
     state: AppState,
     scheduler_interval: Duration,
+    throttle_window: Duration,
 }
 
 impl Application {
@@ -84,6 +92,7 @@ impl Application {
             production: settings.production,
             session_ttl: settings.session_ttl,
             limits: settings.query_limits.clone(),
+            login_throttle: settings.login_throttle.clone(),
             fault_injection: settings.fault_injection,
         };
         let schema = build_schema(&options, hasher);
@@ -103,8 +112,13 @@ impl Application {
                 schema,
                 store,
                 limits: Arc::new(settings.request_limits.clone()),
+                client_ip_header: settings
+                    .client_ip_header
+                    .as_deref()
+                    .map(|h| Arc::from(h.to_ascii_lowercase())),
             },
             scheduler_interval: settings.scheduler_interval,
+            throttle_window: settings.login_throttle.window,
         })
     }
 
@@ -118,14 +132,18 @@ impl Application {
         &self.state.store
     }
 
-    /// Serves (and runs the scheduler) until `shutdown` completes, then lets in-flight requests
-    /// finish (up to 10 s).
+    /// Serves (and runs the scheduler and housekeeping) until `shutdown` completes, then lets
+    /// in-flight requests finish (up to 10 s).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr, "terrane listening; GraphiQL at http://{}/graphql", self.local_addr);
         // Stops with the server, however the server stops (even when this future is dropped).
         let _scheduler = AbortOnDrop(tokio::spawn(crate::scheduler::run(
             self.state.store.clone(),
             self.scheduler_interval,
+        )));
+        let _maintenance = AbortOnDrop(tokio::spawn(crate::maintenance::run(
+            self.state.store.clone(),
+            self.throttle_window,
         )));
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes(self.state), shutdown, Some(Duration::from_secs(10)))

@@ -150,6 +150,10 @@ pub struct LimitArgs {
     /// Largest multipart (upload) request body, in bytes.
     #[arg(long, env = "TERRANE_MAX_UPLOAD_BYTES", default_value_t = RequestLimits::default().max_upload_bytes)]
     pub max_upload_bytes: usize,
+    /// Header a trusted reverse proxy puts the client's address in (e.g. x-forwarded-for),
+    /// for log-in throttling per address. Leave unset unless a proxy sets it.
+    #[arg(long, env = "TERRANE_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
 }
 
 /// Runs a parsed command line.
@@ -168,6 +172,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::time::Duration::from_secs(args.limits.request_timeout);
             settings.request_limits.max_body_bytes = args.limits.max_body_bytes;
             settings.request_limits.max_upload_bytes = args.limits.max_upload_bytes;
+            settings.client_ip_header = args.limits.client_ip_header;
             let app = Application::build(settings).await?;
             app.run_until(shutdown_signal()).await?;
         }
@@ -329,6 +334,8 @@ mod tests {
             "5",
             "--max-body-bytes",
             "2048",
+            "--client-ip-header",
+            "x-forwarded-for",
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else {
@@ -337,6 +344,10 @@ mod tests {
         assert_eq!(args.limits.request_timeout, 5);
         assert_eq!(args.limits.max_body_bytes, 2048);
         assert_eq!(args.limits.max_upload_bytes, 256 * 1024 * 1024);
+        assert_eq!(
+            args.limits.client_ip_header.as_deref(),
+            Some("x-forwarded-for")
+        );
     }
 
     #[test]

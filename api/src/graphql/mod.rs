@@ -27,7 +27,7 @@ pub use faults::{PANIC_ALIAS, SLEEP_ALIAS};
 pub use identity::SessionTtl;
 pub use limits::QueryLimits;
 
-use crate::auth::PasswordHasher;
+use crate::auth::{LoginThrottle, PasswordHasher, ThrottleSettings};
 
 /// All queries.
 #[derive(MergedObject, Default)]
@@ -61,6 +61,8 @@ pub struct SchemaOptions {
     pub session_ttl: Duration,
     /// What one document may cost.
     pub limits: QueryLimits,
+    /// Log-in throttling.
+    pub login_throttle: ThrottleSettings,
     /// Test-only fault injection (see `faults`): never set outside tests.
     pub fault_injection: bool,
 }
@@ -71,6 +73,7 @@ impl Default for SchemaOptions {
             production: false,
             session_ttl: Duration::hours(12),
             limits: QueryLimits::default(),
+            login_throttle: ThrottleSettings::default(),
             fault_injection: false,
         }
     }
@@ -84,6 +87,7 @@ pub fn build_schema(options: &SchemaOptions, hasher: PasswordHasher) -> TerraneS
         EmptySubscription,
     )
     .data(hasher)
+    .data(LoginThrottle::new(options.login_throttle.clone()))
     .data(SessionTtl(options.session_ttl))
     // Depth, complexity, aliases and directives are enforced by this extension, with codes;
     // async-graphql's own recursion check stays as a backstop behind ours (which runs first).

@@ -15,7 +15,7 @@ use poem::web::{Data, Html};
 use poem::{Body, Request, handler};
 
 use super::limits::refusal_response;
-use super::principal::principal;
+use super::principal::{client_address, principal};
 use super::{AppState, RequestId, body};
 use crate::graphql::limits::codes;
 use crate::graphql::{REQUEST_ID, RequestContext, TerraneSchema};
@@ -163,6 +163,7 @@ pub async fn execute(req: &Request, body: Body, Data(state): Data<&AppState>) ->
             ))));
         }
     };
+    let address = client_address(req, state.client_ip_header.as_deref());
     let with_uploads = batch.iter_mut().any(|r| !r.uploads.is_empty());
     let timeout = if with_uploads {
         limits.upload_timeout
@@ -170,11 +171,10 @@ pub async fn execute(req: &Request, body: Body, Data(state): Data<&AppState>) ->
         limits.timeout
     };
     for request in batch.iter_mut() {
-        request.data.insert(RequestContext::new(
-            state.store.clone(),
-            principal,
-            request_id.clone(),
-        ));
+        request.data.insert(
+            RequestContext::new(state.store.clone(), principal, request_id.clone())
+                .with_client_address(address.clone()),
+        );
     }
     json_response(serialize(
         &run(state.schema.clone(), batch, request_id.clone(), timeout).await,

@@ -28,6 +28,8 @@ pub struct AppState {
     pub store: Store,
     /// Body sizes, batch size and time limits of `/graphql` requests.
     pub limits: Arc<RequestLimits>,
+    /// Header a trusted proxy puts the client's address in, if any.
+    pub client_ip_header: Option<Arc<str>>,
 }
 
 /// All routes, with their middleware.
