@@ -1,11 +1,13 @@
-//! Housekeeping in every server: once a minute, delete log-in attempts older than the
-//! throttling window. A plain delete of rows nobody needs any more, so any number of replicas
-//! can run it side by side.
+//! Housekeeping in every server: once a minute, delete idempotency keys past their 24 hours
+//! and log-in attempts older than the throttling window. Both are plain deletes of rows nobody
+//! needs any more, so any number of replicas can run them side by side.
 
 use std::time::Duration;
 
 use chrono::Utc;
 use terrane_persistence::Store;
+
+use crate::http::IDEMPOTENCY_TTL;
 
 /// How often a pass runs.
 pub const EVERY: Duration = Duration::from_secs(60);
@@ -18,6 +20,9 @@ pub async fn run(store: Store, throttle_window: Duration) {
     loop {
         tick.tick().await;
         let now = Utc::now();
+        if let Err(e) = store.purge_idempotency_keys(now - IDEMPOTENCY_TTL).await {
+            tracing::error!(error = %e, "purging idempotency keys failed");
+        }
         if let Err(e) = store.purge_login_attempts(now - window).await {
             tracing::error!(error = %e, "purging log-in attempts failed");
         }

@@ -1,8 +1,9 @@
 //! POST /graphql runs operations; GET /graphql serves GraphiQL to a browser.
 //!
-//! A request is read within its size limits, refused when its batch is too large, then run
-//! under a time limit with panics caught: a panicking resolver answers `INTERNAL` with the
-//! request id (the panic is logged, never sent) and the server carries on.
+//! A request is read within its size limits, refused when its batch is too large, checked
+//! against its `Idempotency-Key`, then run under a time limit with panics caught: a panicking
+//! resolver answers `INTERNAL` with the request id (the panic is logged, never sent) and the
+//! server carries on.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use poem::{Body, Request, handler};
 
 use super::limits::refusal_response;
 use super::principal::{client_address, principal};
-use super::{AppState, RequestId, body};
+use super::{AppState, RequestId, body, idempotency};
 use crate::graphql::limits::codes;
 use crate::graphql::{REQUEST_ID, RequestContext, TerraneSchema};
 
@@ -70,6 +71,18 @@ fn shaped(batch_of: Option<usize>, answer: impl Fn() -> Response) -> BatchRespon
         None => BatchResponse::Single(answer()),
         Some(n) => BatchResponse::Batch((0..n).map(|_| answer()).collect()),
     }
+}
+
+fn has_code(response: &BatchResponse, codes: &[&str]) -> bool {
+    let responses: Vec<&Response> = match response {
+        BatchResponse::Single(r) => vec![r],
+        BatchResponse::Batch(rs) => rs.iter().collect(),
+    };
+    responses.iter().flat_map(|r| &r.errors).any(|e| {
+        e.extensions.as_ref().is_some_and(|x| {
+            matches!(x.get("code"), Some(async_graphql::Value::String(c)) if codes.contains(&c.as_str()))
+        })
+    })
 }
 
 /// Runs the batch within `timeout`, catching panics; every error carries a code.
@@ -170,13 +183,47 @@ pub async fn execute(req: &Request, body: Body, Data(state): Data<&AppState>) ->
     } else {
         limits.timeout
     };
+    // A claim left by a process that died is taken over once it is surely not running.
+    let abandoned_after = timeout + Duration::from_secs(60);
+    let claim = match idempotency::begin(
+        req,
+        &state.store,
+        principal.as_ref(),
+        &mut batch,
+        abandoned_after,
+        &request_id,
+    )
+    .await
+    {
+        Ok(claim) => claim,
+        Err(answer) => return answer,
+    };
     for request in batch.iter_mut() {
         request.data.insert(
             RequestContext::new(state.store.clone(), principal, request_id.clone())
                 .with_client_address(address.clone()),
         );
     }
-    json_response(serialize(
-        &run(state.schema.clone(), batch, request_id.clone(), timeout).await,
-    ))
+    let running = run(state.schema.clone(), batch, request_id.clone(), timeout);
+    let Some(claim) = claim else {
+        return json_response(serialize(&running.await));
+    };
+    // Run to the end even if the client goes away, so that its retry finds the answer.
+    let store = state.store.clone();
+    let task = tokio::spawn(async move {
+        let response = running.await;
+        let body = serialize(&response);
+        let finished = !has_code(&response, &["INTERNAL", codes::TIMEOUT]);
+        claim.finish(&store, finished, &body).await;
+        body
+    });
+    match task.await {
+        Ok(body) => json_response(body),
+        Err(e) => {
+            tracing::error!(request_id, error = %e, "request task failed");
+            json_response(serialize(&BatchResponse::Single(internal_error(
+                &request_id,
+            ))))
+        }
+    }
 }

@@ -1,11 +1,12 @@
 //! The HTTP surface: routes, the request-id middleware, health checks, the GraphQL endpoint (with
-//! its request limits) and the auditor's export.
+//! its request limits and idempotency keys) and the auditor's export.
 
 mod audit_export;
 mod body;
 mod error;
 mod graphql;
 mod health;
+mod idempotency;
 mod limits;
 mod principal;
 mod request_id;
@@ -16,6 +17,7 @@ use poem::{Endpoint, EndpointExt, Route, get};
 use terrane_persistence::Store;
 
 use crate::graphql::TerraneSchema;
+pub use idempotency::{HEADER as IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER, TTL as IDEMPOTENCY_TTL};
 pub use limits::RequestLimits;
 pub use request_id::RequestId;
 
