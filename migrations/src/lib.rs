@@ -16,7 +16,7 @@ mod m20261127_000004_move_origins;
 mod m20261127_000005_realignment_workflow;
 mod m20261127_000006_assignments_from_history;
 mod m20261127_000007_idempotency;
-mod m20261127_000008_login_attempts;
+mod m20261127_000009_login_attempts;
 mod tenant_table;
 
 /// Runs Terrane's migrations in order.
@@ -33,7 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_realignment_workflow::Migration),
             Box::new(m20261127_000006_assignments_from_history::Migration),
             Box::new(m20261127_000007_idempotency::Migration),
-            Box::new(m20261127_000008_login_attempts::Migration),
+            Box::new(m20261127_000009_login_attempts::Migration),
         ]
     }
 }
