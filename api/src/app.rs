@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -10,9 +11,9 @@ use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use terrane_persistence::Store;
 
-use crate::auth::PasswordHasher;
-use crate::graphql::{SchemaOptions, build_schema};
-use crate::http::{AppState, routes};
+use crate::auth::{PasswordHasher, ThrottleSettings};
+use crate::graphql::{QueryLimits, SchemaOptions, build_schema};
+use crate::http::{AppState, RequestLimits, routes};
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -31,6 +32,18 @@ pub struct Settings {
     pub password_concurrency: usize,
     /// How often the scheduler looks for due realignments.
     pub scheduler_interval: Duration,
+    /// What one GraphQL document may cost (depth, complexity, aliases, directives).
+    pub query_limits: QueryLimits,
+    /// Body sizes, batch size and time limits of one request.
+    pub request_limits: RequestLimits,
+    /// Log-in throttling per account and per client address.
+    pub login_throttle: ThrottleSettings,
+    /// Header carrying the client's address, set by a trusted reverse proxy (e.g.
+    /// `x-forwarded-for`); without it, the connection's peer address is the client's.
+    pub client_ip_header: Option<String>,
+    /// Test-only: register the fault-injection extension (fields aliased `faultPanic` panic,
+    /// `faultSleep` ones hang). Deliberately not reachable from the command line.
+    pub fault_injection: bool,
 }
 
 impl Settings {
@@ -44,6 +57,11 @@ impl Settings {
             session_ttl: chrono::Duration::hours(12),
             password_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             scheduler_interval: Duration::from_secs(5),
+            query_limits: QueryLimits::default(),
+            request_limits: RequestLimits::default(),
+            login_throttle: ThrottleSettings::default(),
+            client_ip_header: None,
+            fault_injection: false,
         }
     }
 }
@@ -54,6 +72,7 @@ pub struct Application {
     local_addr: SocketAddr,
     state: AppState,
     scheduler_interval: Duration,
+    throttle_window: Duration,
 }
 
 impl Application {
@@ -72,6 +91,9 @@ impl Application {
         let options = SchemaOptions {
             production: settings.production,
             session_ttl: settings.session_ttl,
+            limits: settings.query_limits.clone(),
+            login_throttle: settings.login_throttle.clone(),
+            fault_injection: settings.fault_injection,
         };
         let schema = build_schema(&options, hasher);
         let acceptor = TcpListener::bind(settings.listen.to_string())
@@ -86,8 +108,17 @@ impl Application {
         Ok(Self {
             acceptor,
             local_addr,
-            state: AppState { schema, store },
+            state: AppState {
+                schema,
+                store,
+                limits: Arc::new(settings.request_limits.clone()),
+                client_ip_header: settings
+                    .client_ip_header
+                    .as_deref()
+                    .map(|h| Arc::from(h.to_ascii_lowercase())),
+            },
             scheduler_interval: settings.scheduler_interval,
+            throttle_window: settings.login_throttle.window,
         })
     }
 
@@ -101,14 +132,18 @@ impl Application {
         &self.state.store
     }
 
-    /// Serves (and runs the scheduler) until `shutdown` completes, then lets in-flight requests
-    /// finish (up to 10 s).
+    /// Serves (and runs the scheduler and housekeeping) until `shutdown` completes, then lets
+    /// in-flight requests finish (up to 10 s).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr, "terrane listening; GraphiQL at http://{}/graphql", self.local_addr);
         // Stops with the server, however the server stops (even when this future is dropped).
         let _scheduler = AbortOnDrop(tokio::spawn(crate::scheduler::run(
             self.state.store.clone(),
             self.scheduler_interval,
+        )));
+        let _maintenance = AbortOnDrop(tokio::spawn(crate::maintenance::run(
+            self.state.store.clone(),
+            self.throttle_window,
         )));
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes(self.state), shutdown, Some(Duration::from_secs(10)))

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::{Application, Settings, shutdown_signal};
+use crate::http::RequestLimits;
 use crate::telemetry::{self, LogFormat};
 
 /// The embedded default: a SQLite file in the working directory, created on first start.
@@ -132,6 +133,27 @@ pub struct ServeArgs {
     /// Production mode: introspection and field suggestions off, JSON logs.
     #[arg(long)]
     pub production: bool,
+    /// Request limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Request limits of `serve`.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Seconds a GraphQL request may run before it answers TIMEOUT.
+    #[arg(long, env = "TERRANE_REQUEST_TIMEOUT", default_value_t = RequestLimits::default().timeout.as_secs())]
+    pub request_timeout: u64,
+    /// Largest JSON request body, in bytes (larger: 413 PAYLOAD_TOO_LARGE).
+    #[arg(long, env = "TERRANE_MAX_BODY_BYTES", default_value_t = RequestLimits::default().max_body_bytes)]
+    pub max_body_bytes: usize,
+    /// Largest multipart (upload) request body, in bytes.
+    #[arg(long, env = "TERRANE_MAX_UPLOAD_BYTES", default_value_t = RequestLimits::default().max_upload_bytes)]
+    pub max_upload_bytes: usize,
+    /// Header a trusted reverse proxy puts the client's address in (e.g. x-forwarded-for),
+    /// for log-in throttling per address. Leave unset unless a proxy sets it.
+    #[arg(long, env = "TERRANE_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
 }
 
 /// Runs a parsed command line.
@@ -146,6 +168,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut settings = Settings::new(args.listen, args.database.database_url);
             settings.demo = args.demo;
             settings.production = args.production;
+            settings.request_limits.timeout =
+                std::time::Duration::from_secs(args.limits.request_timeout);
+            settings.request_limits.max_body_bytes = args.limits.max_body_bytes;
+            settings.request_limits.max_upload_bytes = args.limits.max_upload_bytes;
+            settings.client_ip_header = args.limits.client_ip_header;
             let app = Application::build(settings).await?;
             app.run_until(shutdown_signal()).await?;
         }
@@ -296,6 +323,31 @@ mod tests {
             Command::Audit(AuditCommand::Verify(args)) => Ok(args),
             other => panic!("parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn serve_takes_request_limits() {
+        let cli = Cli::try_parse_from([
+            "terrane",
+            "serve",
+            "--request-timeout",
+            "5",
+            "--max-body-bytes",
+            "2048",
+            "--client-ip-header",
+            "x-forwarded-for",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("parsed as {:?}", cli.command)
+        };
+        assert_eq!(args.limits.request_timeout, 5);
+        assert_eq!(args.limits.max_body_bytes, 2048);
+        assert_eq!(args.limits.max_upload_bytes, 256 * 1024 * 1024);
+        assert_eq!(
+            args.limits.client_ip_header.as_deref(),
+            Some("x-forwarded-for")
+        );
     }
 
     #[test]

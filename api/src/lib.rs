@@ -8,6 +8,7 @@ pub mod cli;
 pub mod demo;
 pub mod graphql;
 pub mod http;
+pub mod maintenance;
 pub mod scheduler;
 pub mod telemetry;
 

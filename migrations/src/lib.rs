@@ -2,7 +2,9 @@
 //!
 //! Every tenant-owned table has `tenant_id NOT NULL` leading its primary key, and every foreign
 //! key to another tenant-owned table is composite `(tenant_id, x_id)`: the database itself
-//! refuses a reference from one tenant's row to another tenant's row.
+//! refuses a reference from one tenant's row to another tenant's row. Two tables are not
+//! tenant-owned: `tenants` itself, and `login_attempts` (throttling counts an attempt before
+//! any tenant is known to match).
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -13,7 +15,9 @@ mod m20261127_000003_accounts;
 mod m20261127_000004_move_origins;
 mod m20261127_000005_realignment_workflow;
 mod m20261127_000006_assignments_from_history;
+mod m20261127_000007_idempotency;
 mod m20261127_000008_tenant_scoped_token_keys;
+mod m20261127_000009_login_attempts;
 mod tenant_table;
 
 /// Runs Terrane's migrations in order.
@@ -29,7 +33,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_move_origins::Migration),
             Box::new(m20261127_000005_realignment_workflow::Migration),
             Box::new(m20261127_000006_assignments_from_history::Migration),
+            Box::new(m20261127_000007_idempotency::Migration),
             Box::new(m20261127_000008_tenant_scoped_token_keys::Migration),
+            Box::new(m20261127_000009_login_attempts::Migration),
         ]
     }
 }

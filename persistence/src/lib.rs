@@ -19,8 +19,10 @@ mod entity;
 mod error;
 mod geo_cache;
 mod history;
+mod idempotency;
 mod identity;
 mod import;
+mod login_attempts;
 mod metrics;
 mod move_rows;
 mod moves;
@@ -46,11 +48,13 @@ pub use connect::Store;
 pub use drafts::StoredChange;
 pub use error::StoreError;
 pub use history::{AssignmentInterval, TerritorySnapshot};
+pub use idempotency::{ClaimTimes, IdempotencyClaim};
 pub use identity::{
     ApiKeyRecord, LoginRecord, NewApiKey, NewSession, NewUser, Principal, SignUp, SignUpRefusal,
     UserRecord,
 };
 pub use import::{ImportMode, ImportReport, RowError};
+pub use login_attempts::LoginAttempts;
 pub use metrics::TerritoryMetrics;
 pub use page::{Page, PageRequest};
 pub use plan_apply::{BalanceGroup, BalanceRow, Preview};

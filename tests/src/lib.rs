@@ -45,13 +45,30 @@ impl TestApp {
         Self::spawn_on(database_url).await
     }
 
+    /// Starts a server with a fresh database and settings changed by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        let database_url = terrane_persistence::testing::fresh_database_url()
+            .await
+            .expect("fresh database");
+        Self::spawn_on_with(database_url, configure).await
+    }
+
     /// Starts a server on an existing database (a restart, or a second replica).
     pub async fn spawn_on(database_url: String) -> Self {
+        Self::spawn_on_with(database_url, |_| {}).await
+    }
+
+    /// Starts a server on an existing database with settings changed by `configure`.
+    pub async fn spawn_on_with(
+        database_url: String,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
         let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
         let mut settings = Settings::new(listen, database_url.clone());
         settings.password_concurrency = 4;
         // Scheduled realignments are applied within a tick of being due.
         settings.scheduler_interval = std::time::Duration::from_millis(100);
+        configure(&mut settings);
         let app = Application::build(settings).await.expect("server builds");
         let address = format!("http://{}", app.local_addr());
         let server = tokio::spawn(app.run_until(std::future::pending())).abort_handle();
@@ -87,6 +104,47 @@ impl TestApp {
         }
         let response = request.send().await.expect("request sent");
         response.json().await.expect("JSON response")
+    }
+
+    /// POSTs a JSON body to /graphql with extra headers; returns status, JSON body and headers.
+    pub async fn post_with_headers(
+        &self,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> (u16, Value, reqwest::header::HeaderMap) {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (
+            status,
+            response.json().await.expect("JSON response"),
+            headers,
+        )
+    }
+
+    /// POSTs raw bytes to /graphql as `content_type`; returns status and JSON body.
+    pub async fn post_bytes(&self, content_type: &str, bytes: Vec<u8>) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON response"))
     }
 
     /// A GraphQL multipart request (the upload spec): `operations` with `variables.file` null,

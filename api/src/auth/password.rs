@@ -135,4 +135,25 @@ mod tests {
                 .unwrap()
         );
     }
+
+    #[tokio::test]
+    async fn hashing_waits_for_a_permit() {
+        use futures_util::FutureExt as _;
+        let hasher = PasswordHasher::new(1).unwrap();
+        // Hold the only permit: a verification must queue behind it, doing no argon2 work.
+        let held = hasher.permits.clone().acquire_owned().await.unwrap();
+        let mut verify = Box::pin(hasher.verify("some password", None));
+        assert!(
+            (&mut verify).now_or_never().is_none(),
+            "ran without a permit"
+        );
+        assert_eq!(hasher.permits.available_permits(), 0);
+        drop(held);
+        assert!(!verify.await.unwrap());
+        assert_eq!(
+            hasher.permits.available_permits(),
+            1,
+            "the permit is given back"
+        );
+    }
 }

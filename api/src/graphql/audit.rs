@@ -66,7 +66,10 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// The tenant's audit events in chain order (`seq` ascending).
-    #[graphql(guard = "RoleGuard::new(Permission::ReadAudit)")]
+    #[graphql(
+        guard = "RoleGuard::new(Permission::ReadAudit)",
+        complexity = "crate::graphql::limits::connection_cost(first, child_complexity)"
+    )]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -16,6 +16,8 @@ pub struct RequestContext {
     pub principal: Option<Principal>,
     /// The request id shown in the `x-request-id` header and logs.
     pub request_id: String,
+    /// The client's address, when known (for log-in throttling).
+    pub client_address: Option<String>,
     loaders: Option<Loaders>,
 }
 
@@ -50,8 +52,15 @@ impl RequestContext {
             store,
             principal,
             request_id,
+            client_address: None,
             loaders,
         }
+    }
+
+    /// The same, knowing the client's address.
+    pub fn with_client_address(mut self, address: Option<String>) -> Self {
+        self.client_address = address;
+        self
     }
 
     /// The context of the request a resolver runs in.

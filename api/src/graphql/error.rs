@@ -30,6 +30,8 @@ pub enum ApiError {
     NotFound(&'static str),
     /// An argument outside what the API accepts (malformed id, `first` out of range, ...).
     BadUserInput(String),
+    /// Too many attempts (log-ins): try again later.
+    RateLimited,
     /// Anything else: logged with the request id, shown to the client as an opaque message.
     Internal(String),
 }
@@ -42,6 +44,7 @@ impl ApiError {
             ApiError::Forbidden => "FORBIDDEN",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::BadUserInput(_) => "BAD_USER_INPUT",
+            ApiError::RateLimited => "RATE_LIMITED",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -53,6 +56,7 @@ impl ApiError {
             ApiError::Forbidden => "not allowed for your role".to_owned(),
             ApiError::NotFound(what) => format!("{what} not found"),
             ApiError::BadUserInput(message) => message.clone(),
+            ApiError::RateLimited => "too many failed attempts; try again later".to_owned(),
             ApiError::Internal(_) => "internal error".to_owned(),
         }
     }

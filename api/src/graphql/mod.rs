@@ -5,8 +5,10 @@ mod accounts;
 mod audit;
 mod context;
 mod error;
+mod faults;
 mod identity;
 pub mod ids;
+pub mod limits;
 pub(crate) mod loaders;
 mod node;
 mod pagination;
@@ -14,14 +16,18 @@ pub(crate) mod realignments;
 mod territories;
 pub mod types;
 
+use std::sync::Arc;
+
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use chrono::Duration;
 
 pub use context::RequestContext;
 pub use error::{ApiError, REQUEST_ID, UserError, current_request_id};
+pub use faults::{PANIC_ALIAS, SLEEP_ALIAS};
 pub use identity::SessionTtl;
+pub use limits::QueryLimits;
 
-use crate::auth::PasswordHasher;
+use crate::auth::{LoginThrottle, PasswordHasher, ThrottleSettings};
 
 /// All queries.
 #[derive(MergedObject, Default)]
@@ -53,6 +59,12 @@ pub struct SchemaOptions {
     pub production: bool,
     /// How long a log-in session lasts.
     pub session_ttl: Duration,
+    /// What one document may cost.
+    pub limits: QueryLimits,
+    /// Log-in throttling.
+    pub login_throttle: ThrottleSettings,
+    /// Test-only fault injection (see `faults`): never set outside tests.
+    pub fault_injection: bool,
 }
 
 impl Default for SchemaOptions {
@@ -60,6 +72,9 @@ impl Default for SchemaOptions {
         Self {
             production: false,
             session_ttl: Duration::hours(12),
+            limits: QueryLimits::default(),
+            login_throttle: ThrottleSettings::default(),
+            fault_injection: false,
         }
     }
 }
@@ -72,10 +87,19 @@ pub fn build_schema(options: &SchemaOptions, hasher: PasswordHasher) -> TerraneS
         EmptySubscription,
     )
     .data(hasher)
+    .data(LoginThrottle::new(options.login_throttle.clone()))
     .data(SessionTtl(options.session_ttl))
-    .limit_depth(12)
-    .limit_complexity(5_000)
+    // Depth, complexity, aliases and directives are enforced by this extension, with codes;
+    // async-graphql's own recursion check stays as a backstop behind ours (which runs first).
+    .extension(limits::Limits {
+        limits: Arc::new(options.limits.clone()),
+        introspection: !options.production,
+    })
+    .limit_recursive_depth(options.limits.max_recursive_depth.max(32))
     .register_output_type::<types::Node>();
+    if options.fault_injection {
+        builder = builder.extension(faults::FaultInjection);
+    }
     if options.production {
         builder = builder.disable_introspection().disable_suggestions();
     }

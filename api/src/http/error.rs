@@ -15,6 +15,7 @@ pub fn error_response(error: ApiError, request_id: &str) -> Response {
         ApiError::Forbidden => StatusCode::FORBIDDEN,
         ApiError::NotFound(_) => StatusCode::NOT_FOUND,
         ApiError::BadUserInput(_) => StatusCode::BAD_REQUEST,
+        ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let message = match &error {

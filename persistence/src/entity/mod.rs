@@ -7,6 +7,8 @@ pub mod assignment;
 pub mod assignment_history;
 pub mod assignment_rule;
 pub mod audit_event;
+pub mod idempotency_key;
+pub mod login_attempt;
 pub mod realignment;
 pub mod realignment_change;
 pub mod realignment_move;

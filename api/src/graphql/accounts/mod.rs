@@ -116,7 +116,10 @@ impl AccountQuery {
     }
 
     /// Accounts in creation order, narrowed by `filter`.
-    #[graphql(guard = "RoleGuard::new(Permission::ReadAlignment)")]
+    #[graphql(
+        guard = "RoleGuard::new(Permission::ReadAlignment)",
+        complexity = "crate::graphql::limits::connection_cost(first, child_complexity)"
+    )]
     async fn accounts(
         &self,
         ctx: &Context<'_>,

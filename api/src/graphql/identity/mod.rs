@@ -10,7 +10,7 @@ mod inputs;
 
 pub use inputs::*;
 
-use crate::auth::{PasswordHasher, RoleGuard, TokenKind, issue_token};
+use crate::auth::{LoginThrottle, PasswordHasher, RoleGuard, TokenKind, issue_token};
 use crate::graphql::ids::{NodeKind, decode_as};
 use crate::graphql::pagination::{Conn, connection, page_request};
 use crate::graphql::types::{ApiKey, User};
@@ -69,7 +69,10 @@ impl IdentityQuery {
     }
 
     /// The tenant's users, oldest first.
-    #[graphql(guard = "RoleGuard::new(Permission::ReadAudit)")]
+    #[graphql(
+        guard = "RoleGuard::new(Permission::ReadAudit)",
+        complexity = "crate::graphql::limits::connection_cost(first, child_complexity)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -92,7 +95,10 @@ impl IdentityQuery {
     }
 
     /// The tenant's API keys, oldest first (secrets are never shown again).
-    #[graphql(guard = "RoleGuard::new(Permission::ReadAudit)")]
+    #[graphql(
+        guard = "RoleGuard::new(Permission::ReadAudit)",
+        complexity = "crate::graphql::limits::connection_cost(first, child_complexity)"
+    )]
     async fn api_keys(
         &self,
         ctx: &Context<'_>,
@@ -179,10 +185,25 @@ impl IdentityMutation {
     }
 
     /// Log in with e-mail and password. An unknown tenant, an unknown user and a wrong password
-    /// all get the same answer.
+    /// all get the same answer. Too many failures for the account or from the client's address
+    /// within the throttling window answer `RATE_LIMITED` (even to the right password).
     async fn log_in(&self, ctx: &Context<'_>, input: LogInInput) -> Result<AuthPayload> {
         let request = RequestContext::of(ctx)?;
         let hasher = ctx.data::<PasswordHasher>()?;
+        let throttle = ctx.data::<LoginThrottle>()?;
+        // Before any lookup or hashing: a refused attempt costs the server next to nothing.
+        let Some(admitted) = throttle
+            .admit(
+                request.store(),
+                &input.tenant_slug,
+                &input.email,
+                request.client_address.as_deref(),
+            )
+            .await
+            .map_err(ApiError::from)?
+        else {
+            return Err(ApiError::RateLimited.into());
+        };
         let login = match (
             TenantSlug::parse(&input.tenant_slug),
             Email::parse(&input.email),
@@ -208,6 +229,10 @@ impl IdentityMutation {
                 code: "INVALID_CREDENTIALS".to_owned(),
             }]));
         };
+        throttle
+            .succeeded(request.store(), admitted)
+            .await
+            .map_err(ApiError::from)?;
         let scope = request.store().tenant(login.tenant_id);
         let (session, token) = new_session(login.user_id, ctx.data::<SessionTtl>()?.0)?;
         scope

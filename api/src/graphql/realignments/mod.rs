@@ -39,7 +39,10 @@ impl RealignmentQuery {
     }
 
     /// Realignments, newest first, optionally of one status.
-    #[graphql(guard = "RoleGuard::new(Permission::ReadAlignment)")]
+    #[graphql(
+        guard = "RoleGuard::new(Permission::ReadAlignment)",
+        complexity = "crate::graphql::limits::connection_cost(first, child_complexity)"
+    )]
     async fn realignments(
         &self,
         ctx: &Context<'_>,

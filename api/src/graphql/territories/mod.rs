@@ -108,7 +108,10 @@ impl TerritoryQuery {
 
     /// Territories in creation order, optionally only the children of `parentId` or those whose
     /// name or code contains `search`.
-    #[graphql(guard = "RoleGuard::new(Permission::ReadAlignment)")]
+    #[graphql(
+        guard = "RoleGuard::new(Permission::ReadAlignment)",
+        complexity = "crate::graphql::limits::connection_cost(first, child_complexity)"
+    )]
     async fn territories(
         &self,
         ctx: &Context<'_>,

@@ -48,6 +48,7 @@ impl RealignmentImpact {
         self.preview.moves.len()
     }
     /// The accounts that would move, in account order.
+    #[graphql(complexity = "crate::graphql::limits::connection_cost(first, child_complexity)")]
     async fn moves(
         &self,
         first: Option<i32>,

@@ -191,6 +191,7 @@ impl Realignment {
             .map_err(ApiError::from)?)
     }
     /// The accounts it moves (or, for a draft, would move), in account order.
+    #[graphql(complexity = "crate::graphql::limits::connection_cost(first, child_complexity)")]
     async fn moves(
         &self,
         ctx: &Context<'_>,

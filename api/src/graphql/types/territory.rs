@@ -172,6 +172,7 @@ impl Territory {
         Ok(metrics.into())
     }
     /// The accounts assigned to it (not to its descendants), in creation order.
+    #[graphql(complexity = "crate::graphql::limits::connection_cost(first, child_complexity)")]
     async fn accounts(
         &self,
         ctx: &Context<'_>,
