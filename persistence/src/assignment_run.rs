@@ -43,9 +43,10 @@ impl TenantScope<'_> {
         reason: Option<String>,
         ctx: &WriteContext,
     ) -> Result<Result<RunOutcome, Vec<Problem>>, StoreError> {
-        let now = Utc::now();
         let tenant = self.tid();
         let txn = self.begin_write().await?;
+        // Read the clock under the tenant's lock: history intervals then follow commit order.
+        let now = Utc::now();
         let (rules, geography, state) = self.engine_inputs(&txn).await?;
         let engine = Engine::new(&rules, &geography);
         let title = |moved: u64| format!("Re-run assignment ({moved} accounts move)");

@@ -134,8 +134,9 @@ impl TenantScope<'_> {
         reason: Option<String>,
         ctx: &WriteContext,
     ) -> Result<RealignmentRecord, StoreError> {
-        let now = Utc::now();
         let txn = self.begin_write().await?;
+        // Read the clock under the tenant's lock: history intervals then follow commit order.
+        let now = Utc::now();
         let record =
             RealignmentRecord::new(title, reason, RealignmentStatus::Draft, ctx.actor, now);
         insert_realignment(&txn, self.tid(), &record).await?;
@@ -158,19 +159,30 @@ impl TenantScope<'_> {
         changes: Vec<PlanChange>,
         ctx: &WriteContext,
     ) -> Result<Result<(RealignmentRecord, Vec<Uuid>), Vec<Problem>>, StoreError> {
-        let now = Utc::now();
         let tenant = self.tid();
         let txn = self.begin_write().await?;
+        // Read the clock under the tenant's lock: history intervals then follow commit order.
+        let now = Utc::now();
         let record = match load_in_status(&txn, tenant, id, &[RealignmentStatus::Draft]).await? {
             Ok(record) => record,
             Err(problems) => return Ok(Err(problems)),
         };
+        // A drafted whole-tenant engine run is applied by its own streaming path: it stays alone.
+        let plan = load_plan(&txn, tenant, id).await?;
+        if plan.iter().any(PlanChange::is_full_rerun) {
+            return Ok(Err(refused(
+                ProblemCode::InvalidChange,
+                "realignmentId",
+                "this draft re-runs the engine over every account; plan other changes in a draft of their own",
+            )));
+        }
         let named: Vec<_> = changes.iter().flat_map(PlanChange::account_ids).collect();
         let known = moves::load_touched(&txn, tenant, &named).await?;
+        let known_ids: std::collections::HashSet<_> = known.iter().map(|(id, _)| *id).collect();
         let mut problems = Vec::new();
         for (index, change) in changes.iter().enumerate() {
             for account in change.account_ids() {
-                if !known.iter().any(|(id, _)| *id == account) {
+                if !known_ids.contains(&account) {
                     problems.push(Problem::new(
                         index,
                         ProblemCode::AccountNotFound,
@@ -213,9 +225,10 @@ impl TenantScope<'_> {
         change_id: Uuid,
         ctx: &WriteContext,
     ) -> Result<Result<RealignmentRecord, Vec<Problem>>, StoreError> {
-        let now = Utc::now();
         let tenant = self.tid();
         let txn = self.begin_write().await?;
+        // Read the clock under the tenant's lock: history intervals then follow commit order.
+        let now = Utc::now();
         let record = match load_in_status(&txn, tenant, id, &[RealignmentStatus::Draft]).await? {
             Ok(record) => record,
             Err(problems) => return Ok(Err(problems)),
@@ -270,9 +283,10 @@ impl TenantScope<'_> {
         id: RealignmentId,
         ctx: &WriteContext,
     ) -> Result<Result<RealignmentRecord, Vec<Problem>>, StoreError> {
-        let now = Utc::now();
         let tenant = self.tid();
         let txn = self.begin_write().await?;
+        // Read the clock under the tenant's lock: history intervals then follow commit order.
+        let now = Utc::now();
         let allowed = [RealignmentStatus::Draft, RealignmentStatus::Scheduled];
         let mut record = match load_in_status(&txn, tenant, id, &allowed).await? {
             Ok(record) => record,

@@ -243,14 +243,22 @@ impl TenantScope<'_> {
         effective_at: Option<DateTime<Utc>>,
         ctx: &WriteContext,
     ) -> Result<Result<RealignmentRecord, Vec<Problem>>, StoreError> {
-        let now = Utc::now();
         let txn = self.begin_write().await?;
+        // Read the clock under the tenant's lock: history intervals then follow commit order.
+        let now = Utc::now();
         let record = match load_in_status(&txn, self.tid(), id, &[RealignmentStatus::Draft]).await?
         {
             Ok(record) => record,
             Err(problems) => return Ok(Err(problems)),
         };
-        let schedule_at = effective_at.filter(|at| *at > now);
+        if effective_at.is_some_and(|at| at <= now) {
+            return Ok(Err(refused(
+                ProblemCode::InvalidEffectiveAt,
+                "effectiveAt",
+                "effectiveAt must be in the future; omit it to apply now",
+            )));
+        }
+        let schedule_at = effective_at;
         let outcome = self
             .apply_plan_in(&txn, record, ctx, now, schedule_at)
             .await?;
@@ -265,11 +273,11 @@ impl TenantScope<'_> {
     /// replica that got here too finds it no longer SCHEDULED and does nothing. When it can no
     /// longer apply, it is marked FAILED with its problems. Returns whether it was applied.
     pub async fn apply_scheduled(&self, id: RealignmentId) -> Result<bool, StoreError> {
-        let now = Utc::now();
         let tenant = self.tid();
         let txn = self.begin_write().await?;
-        let Ok(mut record) =
-            load_in_status(&txn, tenant, id, &[RealignmentStatus::Scheduled]).await?
+        // Read the clock under the tenant's lock: history intervals then follow commit order.
+        let now = Utc::now();
+        let Ok(record) = load_in_status(&txn, tenant, id, &[RealignmentStatus::Scheduled]).await?
         else {
             return Ok(false);
         };
@@ -280,34 +288,44 @@ impl TenantScope<'_> {
             actor: record.applied_by.unwrap_or(record.created_by),
             request_id: Some("scheduler".to_owned()),
         };
-        let applied = match self
+        let problems = match self
             .apply_plan_in(&txn, record.clone(), &ctx, now, None)
             .await?
         {
-            Ok(_) => true,
-            Err(problems) => {
-                record.status = RealignmentStatus::Failed;
-                record.problems = problems;
-                update_realignment(&txn, tenant, &record).await?;
-                let event = NewAuditEvent {
-                    actor: ctx.actor,
-                    action: "realignment.failed".into(),
-                    entity_type: "Realignment".into(),
-                    entity_id: Some(record.id.as_uuid()),
-                    realignment_id: Some(record.id),
-                    request_id: ctx.request_id.clone(),
-                    reason: record.reason.clone(),
-                    before: None,
-                    after: Some(json!({
-                        "problems": record.problems.iter().map(|p| json!({ "code": p.code.as_str(), "message": p.message })).collect::<Vec<_>>(),
-                    })),
-                };
-                audit::append(&txn, self.tenant_id, vec![event], now).await?;
-                false
+            Ok(_) => {
+                txn.commit().await?;
+                return Ok(true);
             }
+            Err(problems) => problems,
         };
+        // Nothing of a refused apply may stay (an engine run writes page by page): roll it
+        // back, then record the failure in a transaction of its own.
+        txn.rollback().await?;
+        let txn = self.begin_write().await?;
+        let Ok(mut record) =
+            load_in_status(&txn, tenant, id, &[RealignmentStatus::Scheduled]).await?
+        else {
+            return Ok(false);
+        };
+        record.status = RealignmentStatus::Failed;
+        record.problems = problems;
+        update_realignment(&txn, tenant, &record).await?;
+        let event = NewAuditEvent {
+            actor: ctx.actor,
+            action: "realignment.failed".into(),
+            entity_type: "Realignment".into(),
+            entity_id: Some(record.id.as_uuid()),
+            realignment_id: Some(record.id),
+            request_id: ctx.request_id.clone(),
+            reason: record.reason.clone(),
+            before: None,
+            after: Some(json!({
+                "problems": record.problems.iter().map(|p| json!({ "code": p.code.as_str(), "message": p.message })).collect::<Vec<_>>(),
+            })),
+        };
+        audit::append(&txn, self.tenant_id, vec![event], now).await?;
         txn.commit().await?;
-        Ok(applied)
+        Ok(false)
     }
 
     /// Checks and applies (or schedules) `record`'s plan inside `txn`.

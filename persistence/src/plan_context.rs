@@ -119,6 +119,7 @@ pub(crate) async fn load<C: ConnectionTrait>(
         .await?
         .into_iter()
         .map(|r| r.rule)
+        .filter(|r| state.territory(r.territory_id).is_some())
         .collect();
     Ok(PlanContext {
         state,

@@ -76,9 +76,10 @@ impl TenantScope<'_> {
         reason: Option<String>,
         ctx: &WriteContext,
     ) -> Result<Result<RealignmentRecord, Vec<Problem>>, StoreError> {
-        let now = Utc::now();
         let tenant = self.tid();
         let txn = self.begin_write().await?;
+        // Read the clock under the tenant's lock: history intervals then follow commit order.
+        let now = Utc::now();
         let mut original =
             match load_in_status(&txn, tenant, id, &[RealignmentStatus::Applied]).await? {
                 Ok(record) => record,

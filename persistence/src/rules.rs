@@ -84,10 +84,13 @@ impl TenantScope<'_> {
         conn: &C,
     ) -> Result<(Vec<Rule>, std::sync::Arc<GeoIndex>, AlignmentState), StoreError> {
         let state = territories::load_state(conn, self.tid()).await?;
+        // A rule whose territory was deleted or merged away decides nothing (the engine would
+        // otherwise send accounts to a territory that no longer exists).
         let rules = load(conn, self.tid())
             .await?
             .into_iter()
             .map(|r| r.rule)
+            .filter(|r| state.territory(r.territory_id).is_some())
             .collect();
         let geography = self.geo_cache.index_for(self.tenant_id, &state);
         Ok((rules, geography, state))

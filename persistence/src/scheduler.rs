@@ -33,8 +33,13 @@ impl Store {
         let mut applied = 0;
         for (tenant, id) in due {
             let scope = self.tenant(TenantId::from_uuid(tenant));
-            if scope.apply_scheduled(RealignmentId::from_uuid(id)).await? {
-                applied += 1;
+            // One realignment's error must not stall every other tenant's schedule.
+            match scope.apply_scheduled(RealignmentId::from_uuid(id)).await {
+                Ok(true) => applied += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(tenant = %tenant, realignment = %id, error = %e, "scheduled apply failed")
+                }
             }
         }
         Ok(applied)

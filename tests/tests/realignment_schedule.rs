@@ -54,6 +54,10 @@ async fn a_scheduled_realignment_is_applied_when_due_and_failed_when_it_no_longe
     let west = app.create_territory(t, "West", "WEST", None).await;
 
     let plan = rename_plan(&app, t, &west, "Next quarter").await;
+    // A time in the past is refused, not applied at once.
+    let past = apply(&app, t, &plan, Some("2020-01-01T00:00:00Z")).await;
+    assert_eq!(past["userErrors"][0]["code"], "INVALID_EFFECTIVE_AT");
+    assert_eq!(name_of(&app, t, &west).await, "West");
     let scheduled = apply(&app, t, &plan, Some(&in_ms(800))).await;
     assert_eq!(scheduled["userErrors"], json!([]));
     assert_eq!(scheduled["realignment"]["status"], "SCHEDULED");

@@ -31,6 +31,10 @@ pub enum ProblemCode {
     InvalidBoundary,
     /// The realignment is not in a state that allows this (e.g. applying a discarded draft).
     InvalidStatus,
+    /// A scheduled time that is not in the future.
+    InvalidEffectiveAt,
+    /// A change that cannot join this draft (e.g. anything beside a whole-tenant engine run).
+    InvalidChange,
 }
 
 impl ProblemCode {
@@ -51,6 +55,8 @@ impl ProblemCode {
             Self::Conflict => "CONFLICT",
             Self::InvalidBoundary => "INVALID_BOUNDARY",
             Self::InvalidStatus => "INVALID_STATUS",
+            Self::InvalidEffectiveAt => "INVALID_EFFECTIVE_AT",
+            Self::InvalidChange => "INVALID_CHANGE",
         }
     }
 
@@ -72,6 +78,8 @@ impl ProblemCode {
             Conflict,
             InvalidBoundary,
             InvalidStatus,
+            InvalidEffectiveAt,
+            InvalidChange,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)

@@ -334,7 +334,7 @@ pub struct ApplyRealignmentInput {
     /// The draft.
     pub id: ID,
     /// When it takes effect; in the future, the realignment is SCHEDULED and the server applies
-    /// it then. Omitted or past: applied now.
+    /// it then. Omitted: applied now. A time not in the future is refused (INVALID_EFFECTIVE_AT).
     pub effective_at: Option<DateTime<Utc>>,
 }
 
