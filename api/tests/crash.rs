@@ -29,6 +29,8 @@ impl Server {
         let child = Command::new(env!("CARGO_BIN_EXE_terrane"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--database-url", database_url])
+            // The setup import of a debug build on PostgreSQL can outlast the default 30 s.
+            .args(["--request-timeout", "600"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
