@@ -142,7 +142,8 @@ impl TenantScope<'_> {
             .filter(|m| m.valid_to != Some(m.valid_from))
             .map(interval)
             .collect::<Result<_, _>>()?;
-        let territories: Vec<_> = intervals.iter().map(|i| i.territory_id.as_uuid()).collect();
+        let territories: std::collections::BTreeSet<_> =
+            intervals.iter().map(|i| i.territory_id.as_uuid()).collect();
         let mut states: HashMap<TerritoryId, Vec<TerritorySnapshot>> = HashMap::new();
         for row in territory_history::Entity::find()
             .filter(territory_history::Column::TenantId.eq(self.tid()))
@@ -193,16 +194,17 @@ impl TenantScope<'_> {
         limit: u64,
     ) -> Result<Vec<TerritorySnapshot>, StoreError> {
         use territory_history::Column;
-        let mut found: Vec<TerritorySnapshot> = territory_history::Entity::find()
+        let found: Vec<TerritorySnapshot> = territory_history::Entity::find()
             .filter(Column::TenantId.eq(self.tid()))
             .filter(live_at(Column::ValidFrom, Column::ValidTo, at))
+            .order_by_asc(Column::Code)
+            .order_by_asc(Column::TerritoryId)
             .limit(limit)
             .all(self.db)
             .await?
             .into_iter()
             .map(snapshot)
             .collect::<Result<_, _>>()?;
-        found.sort_by(|a, b| a.territory.code.as_str().cmp(b.territory.code.as_str()));
         Ok(found)
     }
 }

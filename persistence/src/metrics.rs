@@ -119,7 +119,12 @@ impl TenantScope<'_> {
         &self,
         ids: &[TerritoryId],
     ) -> Result<HashMap<TerritoryId, TerritoryMetrics>, StoreError> {
-        grouped(self.db, self.tid(), Some(ids)).await
+        // Chunked: a parent may have more children than a statement may bind parameters.
+        let mut all = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(5_000) {
+            all.extend(grouped(self.db, self.tid(), Some(chunk)).await?);
+        }
+        Ok(all)
     }
 
     /// Metrics of `id` and everything below it.
