@@ -250,8 +250,8 @@ impl TenantScope<'_> {
             .into_iter()
             .filter(|c| c.id != Some(change_id))
             .collect();
-        // Re-insert the rest in order, keeping their ids.
-        let rows = kept
+        // Re-insert the rest in order, keeping their ids (in chunks: a draft may hold thousands).
+        let rows: Vec<_> = kept
             .iter()
             .enumerate()
             .map(|(position, c)| realignment_change::ActiveModel {
@@ -260,9 +260,10 @@ impl TenantScope<'_> {
                 position: sea_orm::ActiveValue::Set(i32::try_from(position).unwrap_or(i32::MAX)),
                 change: sea_orm::ActiveValue::Set(c.description.to_string()),
                 change_id: sea_orm::ActiveValue::Set(c.id),
-            });
-        if !kept.is_empty() {
-            realignment_change::Entity::insert_many(rows)
+            })
+            .collect();
+        for chunk in rows.chunks(1_000) {
+            realignment_change::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(&txn)
                 .await?;
         }

@@ -255,3 +255,39 @@ async fn history_answers_who_owned_an_account_and_how_territories_looked_on_a_da
         .await;
     assert!(bad_time["errors"].is_array());
 }
+
+#[tokio::test]
+async fn a_stack_of_realignments_is_undone_newest_first() {
+    let app = TestApp::spawn().await;
+    let acme = app.sign_up("acme").await;
+    let t = acme.token.as_str();
+    let west = app.create_territory(t, "West", "WEST", None).await;
+    let mut plans = Vec::new();
+    for name in ["One", "Two"] {
+        let plan = draft(&app, t, name).await;
+        add_ok(
+            &app,
+            t,
+            &plan,
+            json!([{ "updateTerritory": { "id": west, "name": name } }]),
+        )
+        .await;
+        assert_eq!(apply(&app, t, &plan, None).await["userErrors"], json!([]));
+        plans.push(plan);
+    }
+    assert_eq!(
+        revert(&app, t, &plans[0]).await["userErrors"][0]["code"],
+        "CONFLICT",
+        "Two sits on top"
+    );
+    assert_eq!(revert(&app, t, &plans[1]).await["userErrors"], json!([]));
+    assert_eq!(revert(&app, t, &plans[0]).await["userErrors"], json!([]));
+    let name = app
+        .ok(
+            Some(t),
+            "query($id: ID!) { territory(id: $id) { name } }",
+            json!({ "id": west }),
+        )
+        .await;
+    assert_eq!(name["territory"]["name"], "West");
+}

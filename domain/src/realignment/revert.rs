@@ -55,7 +55,7 @@ impl Footprint {
     }
 
     /// What changed since: every territory whose current state is not the one this realignment
-    /// left (by version), and every account that is no longer where it put it. Empty when a
+    /// left (by content), and every account that is no longer where it put it. Empty when a
     /// revert is safe. `state` must know the footprint's accounts.
     pub fn conflicts(&self, state: &AlignmentState) -> Vec<Problem> {
         let mut problems = Vec::new();
@@ -63,7 +63,14 @@ impl Footprint {
             let now = state.territory(*id);
             let same = match (after, now) {
                 (None, None) => true,
-                (Some(a), Some(n)) => a.version == n.version,
+                // By content, not version: a restore moves versions on, and undoing a stack of
+                // realignments newest first must find each older one's result in place.
+                (Some(a), Some(n)) => {
+                    Territory {
+                        version: n.version,
+                        ..a.clone()
+                    } == *n
+                }
                 _ => false,
             };
             if !same {
