@@ -7,7 +7,6 @@ use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use terrane_domain::assignment::Engine;
-use terrane_domain::audit::NewAuditEvent;
 use terrane_domain::realignment::{
     AccountMove, AccountTarget, PlanChange, Problem, RealignmentStatus, RerunAssignment,
 };
@@ -17,7 +16,9 @@ use crate::accounts::AccountRecord;
 use crate::bulk_moves::BulkMoves;
 use crate::entity::{account, assignment};
 use crate::error::StoreError;
-use crate::realignment_record::{RealignmentRecord, insert_realignment, record_changes, retitle};
+use crate::realignment_record::{
+    RealignmentRecord, insert_realignment, realignment_event, record_changes, retitle,
+};
 use crate::realignments::RealignmentRequest;
 use crate::scope::{TenantScope, WriteContext};
 use crate::{audit, move_rows, moves};
@@ -250,19 +251,12 @@ impl TenantScope<'_> {
         let change = PlanChange::RerunAssignment(RerunAssignment { territory_id: None });
         record_changes(txn, tenant, record.id, &[change.to_json()]).await?;
         let digest = move_rows::stored_digest(txn, tenant, record.id).await?;
-        let event = NewAuditEvent {
-            actor: ctx.actor,
-            action: "realignment.drafted".into(),
-            entity_type: "Realignment".into(),
-            entity_id: Some(record.id.as_uuid()),
-            realignment_id: Some(record.id),
-            request_id: ctx.request_id.clone(),
-            reason: record.reason.clone(),
-            before: None,
-            after: Some(
-                json!({ "title": record.title, "moves": moved, "digest": digest.finish() }),
-            ),
-        };
+        let event = realignment_event(
+            ctx,
+            record,
+            "realignment.drafted",
+            json!({ "title": record.title, "moves": moved, "digest": digest.finish() }),
+        );
         audit::append(txn, self.tenant_id, vec![event], record.created_at).await?;
         Ok(())
     }

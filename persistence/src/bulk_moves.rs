@@ -7,14 +7,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
-use terrane_domain::audit::NewAuditEvent;
 use terrane_domain::realignment::{
     AccountMove, AccountTarget, AlignmentState, AssignAccounts, Problem, RealignmentStatus,
 };
 
 use crate::error::StoreError;
 use crate::realignment_record::{
-    RealignmentRecord, insert_realignment, record_changes, retitle, update_realignment,
+    RealignmentRecord, insert_realignment, realignment_event, record_changes, retitle,
+    update_realignment,
 };
 use crate::realignments::moves_summary;
 use crate::scope::WriteContext;
@@ -143,17 +143,12 @@ impl BulkMoves {
                 digest.count()
             )));
         }
-        let event = NewAuditEvent {
-            actor: ctx.actor,
-            action: "accounts.assigned".into(),
-            entity_type: "Realignment".into(),
-            entity_id: Some(record.id.as_uuid()),
-            realignment_id: Some(record.id),
-            request_id: ctx.request_id.clone(),
-            reason: record.reason.clone(),
-            before: None,
-            after: Some(moves_summary(self.moved, &digest.finish(), &self.first)),
-        };
+        let event = realignment_event(
+            ctx,
+            &record,
+            "accounts.assigned",
+            moves_summary(self.moved, &digest.finish(), &self.first),
+        );
         let tenant = terrane_domain::ids::TenantId::from_uuid(self.tenant);
         let at = record.applied_at.unwrap_or(record.created_at);
         audit::append(conn, tenant, vec![event], at).await?;

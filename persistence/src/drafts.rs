@@ -7,7 +7,6 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Value, json};
-use terrane_domain::audit::NewAuditEvent;
 use terrane_domain::ids::RealignmentId;
 use terrane_domain::realignment::{PlanChange, Problem, ProblemCode, RealignmentStatus};
 use uuid::Uuid;
@@ -16,7 +15,7 @@ use crate::entity::{realignment as realignment_entity, realignment_change};
 use crate::error::StoreError;
 use crate::page::{Page, PageRequest};
 use crate::realignment_record::{
-    RealignmentRecord, insert_realignment, record_changes, update_realignment,
+    RealignmentRecord, insert_realignment, realignment_event, record_changes, update_realignment,
 };
 use crate::scope::{TenantScope, WriteContext};
 use crate::{audit, moves, territories};
@@ -107,26 +106,6 @@ pub(crate) async fn load_plan<C: ConnectionTrait>(
 }
 
 impl TenantScope<'_> {
-    fn draft_event(
-        &self,
-        ctx: &WriteContext,
-        record: &RealignmentRecord,
-        action: &str,
-        after: Value,
-    ) -> NewAuditEvent {
-        NewAuditEvent {
-            actor: ctx.actor,
-            action: action.to_owned(),
-            entity_type: "Realignment".into(),
-            entity_id: Some(record.id.as_uuid()),
-            realignment_id: Some(record.id),
-            request_id: ctx.request_id.clone(),
-            reason: record.reason.clone(),
-            before: None,
-            after: Some(after),
-        }
-    }
-
     /// Opens an empty draft.
     pub async fn create_realignment(
         &self,
@@ -140,7 +119,7 @@ impl TenantScope<'_> {
         let record =
             RealignmentRecord::new(title, reason, RealignmentStatus::Draft, ctx.actor, now);
         insert_realignment(&txn, self.tid(), &record).await?;
-        let event = self.draft_event(
+        let event = realignment_event(
             ctx,
             &record,
             "realignment.created",
@@ -206,7 +185,7 @@ impl TenantScope<'_> {
             .iter()
             .filter_map(|d| d["type"].as_str())
             .collect();
-        let event = self.draft_event(
+        let event = realignment_event(
             ctx,
             &record,
             "realignment.changes_added",
@@ -267,7 +246,7 @@ impl TenantScope<'_> {
                 .exec_without_returning(&txn)
                 .await?;
         }
-        let event = self.draft_event(
+        let event = realignment_event(
             ctx,
             &record,
             "realignment.change_removed",
@@ -295,7 +274,7 @@ impl TenantScope<'_> {
         };
         record.status = RealignmentStatus::Discarded;
         update_realignment(&txn, tenant, &record).await?;
-        let event = self.draft_event(
+        let event = realignment_event(
             ctx,
             &record,
             "realignment.discarded",

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use terrane_domain::audit::NewAuditEvent;
 use terrane_domain::ids::{RealignmentId, TerritoryId};
 use terrane_domain::realignment::{
     AccountMove, Effect, Footprint, Load, PlanChange, PlanInputs, Problem, ProblemCode,
@@ -15,7 +14,7 @@ use terrane_domain::realignment::{
 
 use crate::drafts::{load_in_status, load_plan, refused};
 use crate::error::StoreError;
-use crate::realignment_record::{RealignmentRecord, update_realignment};
+use crate::realignment_record::{RealignmentRecord, realignment_event, update_realignment};
 use crate::scope::{TenantScope, WriteContext};
 use crate::{audit, metrics, plan_context};
 
@@ -310,19 +309,14 @@ impl TenantScope<'_> {
         record.status = RealignmentStatus::Failed;
         record.problems = problems;
         update_realignment(&txn, tenant, &record).await?;
-        let event = NewAuditEvent {
-            actor: ctx.actor,
-            action: "realignment.failed".into(),
-            entity_type: "Realignment".into(),
-            entity_id: Some(record.id.as_uuid()),
-            realignment_id: Some(record.id),
-            request_id: ctx.request_id.clone(),
-            reason: record.reason.clone(),
-            before: None,
-            after: Some(json!({
+        let event = realignment_event(
+            &ctx,
+            &record,
+            "realignment.failed",
+            json!({
                 "problems": record.problems.iter().map(|p| json!({ "code": p.code.as_str(), "message": p.message })).collect::<Vec<_>>(),
-            })),
-        };
+            }),
+        );
         audit::append(&txn, self.tenant_id, vec![event], now).await?;
         txn.commit().await?;
         Ok(false)
@@ -360,17 +354,8 @@ impl TenantScope<'_> {
                 Err(problems) => return Ok(Err(problems)),
             }
         };
-        let mut event = NewAuditEvent {
-            actor: ctx.actor,
-            action: "realignment.applied".into(),
-            entity_type: "Realignment".into(),
-            entity_id: Some(record.id.as_uuid()),
-            realignment_id: Some(record.id),
-            request_id: ctx.request_id.clone(),
-            reason: record.reason.clone(),
-            before: Some(json!({ "status": record.status.as_str() })),
-            after: None,
-        };
+        let mut event = realignment_event(ctx, &record, "realignment.applied", json!(null));
+        event.before = Some(json!({ "status": record.status.as_str() }));
         if let Some(at) = schedule_at {
             record.status = RealignmentStatus::Scheduled;
             record.effective_at = Some(at);

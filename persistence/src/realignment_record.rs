@@ -7,13 +7,13 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
-use terrane_domain::audit::{Actor, ActorKind};
+use terrane_domain::audit::{Actor, ActorKind, NewAuditEvent};
 use terrane_domain::ids::RealignmentId;
 use terrane_domain::realignment::{Change, Problem, ProblemCode, RealignmentStatus};
 
 use crate::entity::{realignment as realignment_entity, realignment_change};
 use crate::error::StoreError;
-use crate::scope::TenantScope;
+use crate::scope::{TenantScope, WriteContext};
 
 /// A realignment as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,6 +142,27 @@ impl TryFrom<realignment_entity::Model> for RealignmentRecord {
                 .transpose()?
                 .unwrap_or_default(),
         })
+    }
+}
+
+/// An audit event about realignment `record` itself (created, drafted, scheduled, applied,
+/// failed, ...), by `ctx`'s actor, carrying `after`.
+pub(crate) fn realignment_event(
+    ctx: &WriteContext,
+    record: &RealignmentRecord,
+    action: &str,
+    after: Value,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        actor: ctx.actor,
+        action: action.to_owned(),
+        entity_type: "Realignment".into(),
+        entity_id: Some(record.id.as_uuid()),
+        realignment_id: Some(record.id),
+        request_id: ctx.request_id.clone(),
+        reason: record.reason.clone(),
+        before: None,
+        after: Some(after),
     }
 }
 

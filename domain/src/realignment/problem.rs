@@ -60,29 +60,29 @@ impl ProblemCode {
         }
     }
 
+    /// Every code, for parsing.
+    const ALL: [ProblemCode; 16] = [
+        Self::NotFound,
+        Self::ParentNotFound,
+        Self::Cycle,
+        Self::DepthExceeded,
+        Self::CodeTaken,
+        Self::StaleVersion,
+        Self::HasChildren,
+        Self::NothingToChange,
+        Self::AccountNotFound,
+        Self::TerritoryNotFound,
+        Self::HasAccounts,
+        Self::Conflict,
+        Self::InvalidBoundary,
+        Self::InvalidStatus,
+        Self::InvalidEffectiveAt,
+        Self::InvalidChange,
+    ];
+
     /// Parses the wire spelling.
     pub fn parse(s: &str) -> Option<Self> {
-        use ProblemCode::*;
-        [
-            NotFound,
-            ParentNotFound,
-            Cycle,
-            DepthExceeded,
-            CodeTaken,
-            StaleVersion,
-            HasChildren,
-            NothingToChange,
-            AccountNotFound,
-            TerritoryNotFound,
-            HasAccounts,
-            Conflict,
-            InvalidBoundary,
-            InvalidStatus,
-            InvalidEffectiveAt,
-            InvalidChange,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 
