@@ -99,6 +99,14 @@ define_id!(
     /// An assignment rule.
     RuleId
 );
+define_id!(
+    /// A sales rep.
+    RepId
+);
+define_id!(
+    /// One recorded sale (an actual).
+    ActualId
+);
 
 #[cfg(test)]
 mod tests {

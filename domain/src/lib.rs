@@ -11,4 +11,5 @@ pub mod identity;
 pub mod ids;
 pub mod quota;
 pub mod realignment;
+pub mod rep;
 pub mod territory;

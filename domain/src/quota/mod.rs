@@ -2,9 +2,11 @@
 //! periods by weights, and how a territory stands against its quota.
 
 mod calendar;
+mod metric;
 mod performance;
 mod spread;
 
 pub use calendar::{CalendarError, FiscalCalendar, Period, PeriodKind};
+pub use metric::{Metric, QuotaKey};
 pub use performance::{Standing, ranks, standing};
 pub use spread::{SpreadError, even, spread};

@@ -6,6 +6,7 @@ use super::change::{
 };
 use super::effect::{AccountMove, AccountsEffect, Effect, TerritoryEffect};
 use super::problem::{Problem, ProblemCode};
+use super::staffing;
 use super::state::AlignmentState;
 use crate::assignment::Assignment;
 use crate::ids::{AccountId, TerritoryId};
@@ -55,21 +56,41 @@ pub(super) fn apply_one(
             return assign(state, index, c).map(|effect| vec![Effect::Accounts(effect)]);
         }
         Change::RestoreTerritories(c) => return super::revert::restore(state, index, c),
+        Change::SetMember(c) => {
+            return staffing::set_member(state, index, c)
+                .map(|effect| vec![Effect::Member(effect)])
+                .map_err(|problem| vec![problem]);
+        }
+        Change::SetQuota(c) => {
+            return staffing::set_quota(state, index, c)
+                .map(|effect| vec![Effect::Quota(effect)])
+                .map_err(|problem| vec![problem]);
+        }
     };
     let (before, after) = outcome.map_err(|problem| vec![problem])?;
+    let deleted = after.is_none();
     match &after {
         Some(t) => state.put(t.clone()),
         None => {
             state.take(territory_id);
         }
     }
-    Ok(vec![Effect::Territory(Box::new(TerritoryEffect {
+    let mut effects = vec![Effect::Territory(Box::new(TerritoryEffect {
         change_index: index,
         action: change.action(),
         territory_id,
         before,
         after,
-    }))])
+    }))];
+    if deleted {
+        // A deleted territory is staffed by no one from then on.
+        effects.extend(
+            staffing::release_members(state, index, territory_id)
+                .into_iter()
+                .map(Effect::Member),
+        );
+    }
+    Ok(effects)
 }
 
 type Outcome = Result<(Option<Territory>, Option<Territory>), Problem>;

@@ -3,8 +3,11 @@
 
 use serde_json::{Value, json};
 
+use crate::account::Amount;
 use crate::assignment::Assignment;
-use crate::ids::{AccountId, TerritoryId};
+use crate::ids::{AccountId, RepId, TerritoryId};
+use crate::quota::QuotaKey;
+use crate::rep::MemberRole;
 use crate::territory::{Boundary, Territory, TerritoryCode, TerritoryName};
 
 /// One change to alignment state.
@@ -23,6 +26,31 @@ pub enum Change {
     /// Set several territories back to given states at once (how a revert undoes territory
     /// changes: swapped codes or parents only make sense restored together).
     RestoreTerritories(RestoreTerritories),
+    /// Give a rep a role on a territory, or take it away.
+    SetMember(SetMember),
+    /// Set a territory's quota for a period, or clear it.
+    SetQuota(SetQuota),
+}
+
+/// A rep's role on a territory from now on: `Some` assigns (or changes the role), `None`
+/// unassigns. A territory has at most one OWNER at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetMember {
+    /// The territory.
+    pub territory_id: TerritoryId,
+    /// The rep.
+    pub rep_id: RepId,
+    /// The role, or `None` to take the rep off the territory.
+    pub role: Option<MemberRole>,
+}
+
+/// A territory's quota for one period and metric: `Some` sets it, `None` clears it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetQuota {
+    /// Which quota.
+    pub key: QuotaKey,
+    /// The amount, or `None` to clear it.
+    pub amount: Option<Amount>,
 }
 
 /// Territories and accounts to set back, all at once: each territory to a whole state (`Some`
@@ -114,6 +142,10 @@ impl Change {
             Change::DeleteTerritory(_) => "territory.deleted",
             Change::AssignAccounts(_) => "accounts.assigned",
             Change::RestoreTerritories(_) => "territory.restored",
+            Change::SetMember(c) if c.role.is_some() => "member.assigned",
+            Change::SetMember(_) => "member.unassigned",
+            Change::SetQuota(c) if c.amount.is_some() => "quota.set",
+            Change::SetQuota(_) => "quota.cleared",
         }
     }
 
@@ -124,6 +156,8 @@ impl Change {
             Change::UpdateTerritory(c) => Some(c.id),
             Change::MoveTerritory(c) => Some(c.id),
             Change::DeleteTerritory(c) => Some(c.id),
+            Change::SetMember(c) => Some(c.territory_id),
+            Change::SetQuota(c) => Some(c.key.territory_id),
             Change::AssignAccounts(_) | Change::RestoreTerritories(_) => None,
         }
     }
@@ -186,6 +220,19 @@ impl Change {
                     "state": state.as_ref().map(Territory::snapshot),
                 })).collect::<Vec<_>>(),
                 "accounts": c.accounts.len(),
+            }),
+            Change::SetMember(c) => json!({
+                "type": if c.role.is_some() { "assignRep" } else { "unassignRep" },
+                "territoryId": c.territory_id,
+                "repId": c.rep_id,
+                "role": c.role.map(MemberRole::as_str),
+            }),
+            Change::SetQuota(c) => json!({
+                "type": "setQuota",
+                "territoryId": c.key.territory_id,
+                "period": c.key.period.label(),
+                "metric": c.key.metric.as_str(),
+                "amount": c.amount.map(|a| a.value().to_string()),
             }),
         }
     }

@@ -3,8 +3,11 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::account::Amount;
 use crate::assignment::Assignment;
-use crate::ids::{AccountId, TerritoryId};
+use crate::ids::{AccountId, RepId, TerritoryId};
+use crate::quota::QuotaKey;
+use crate::rep::MemberRole;
 use crate::territory::Territory;
 
 /// What one change did.
@@ -14,6 +17,38 @@ pub enum Effect {
     Territory(Box<TerritoryEffect>),
     /// Accounts moved.
     Accounts(AccountsEffect),
+    /// A rep's role on a territory changed.
+    Member(MemberEffect),
+    /// A quota changed.
+    Quota(QuotaEffect),
+}
+
+/// A rep's role on a territory before and after (`None`: not a member).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberEffect {
+    /// Index of the change in the realignment.
+    pub change_index: usize,
+    /// The territory.
+    pub territory_id: TerritoryId,
+    /// The rep.
+    pub rep_id: RepId,
+    /// Before.
+    pub before: Option<MemberRole>,
+    /// After.
+    pub after: Option<MemberRole>,
+}
+
+/// A quota before and after (`None`: not set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaEffect {
+    /// Index of the change in the realignment.
+    pub change_index: usize,
+    /// Which quota.
+    pub key: QuotaKey,
+    /// Before.
+    pub before: Option<Amount>,
+    /// After.
+    pub after: Option<Amount>,
 }
 
 /// One account's move: where it was and where it is now.

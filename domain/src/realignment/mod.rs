@@ -10,14 +10,17 @@ mod plan;
 mod plan_json;
 mod problem;
 mod revert;
+mod staffing;
 mod state;
 
 pub use apply::{Applied, apply};
 pub use change::{
     AccountTarget, AssignAccounts, Change, CreateTerritory, DeleteTerritory, MoveTerritory,
-    RestoreTerritories, UpdateTerritory,
+    RestoreTerritories, SetMember, SetQuota, UpdateTerritory,
 };
-pub use effect::{AccountMove, AccountsEffect, Effect, MoveDigest, TerritoryEffect};
+pub use effect::{
+    AccountMove, AccountsEffect, Effect, MemberEffect, MoveDigest, QuotaEffect, TerritoryEffect,
+};
 pub use expand::{PlanInputs, apply_plan};
 pub use impact::{Load, TerritoryImpact, impact, spread};
 pub use plan::{

@@ -35,6 +35,12 @@ pub enum ProblemCode {
     InvalidEffectiveAt,
     /// A change that cannot join this draft (e.g. anything beside a whole-tenant engine run).
     InvalidChange,
+    /// A rep the change names does not exist (in this tenant).
+    RepNotFound,
+    /// A deactivated rep cannot be given territories.
+    RepInactive,
+    /// The territory already has an OWNER.
+    OwnerTaken,
 }
 
 impl ProblemCode {
@@ -57,11 +63,14 @@ impl ProblemCode {
             Self::InvalidStatus => "INVALID_STATUS",
             Self::InvalidEffectiveAt => "INVALID_EFFECTIVE_AT",
             Self::InvalidChange => "INVALID_CHANGE",
+            Self::RepNotFound => "REP_NOT_FOUND",
+            Self::RepInactive => "REP_INACTIVE",
+            Self::OwnerTaken => "OWNER_TAKEN",
         }
     }
 
     /// Every code, for parsing.
-    const ALL: [ProblemCode; 16] = [
+    const ALL: [ProblemCode; 19] = [
         Self::NotFound,
         Self::ParentNotFound,
         Self::Cycle,
@@ -78,6 +87,9 @@ impl ProblemCode {
         Self::InvalidStatus,
         Self::InvalidEffectiveAt,
         Self::InvalidChange,
+        Self::RepNotFound,
+        Self::RepInactive,
+        Self::OwnerTaken,
     ];
 
     /// Parses the wire spelling.

@@ -4,11 +4,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::change::{AccountTarget, AssignAccounts, Change, RestoreTerritories};
-use super::effect::{AccountMove, Effect, TerritoryEffect};
+use super::change::{
+    AccountTarget, AssignAccounts, Change, RestoreTerritories, SetMember, SetQuota,
+};
+use super::effect::{AccountMove, Effect, MemberEffect, QuotaEffect, TerritoryEffect};
 use super::problem::{Problem, ProblemCode};
 use super::state::AlignmentState;
-use crate::ids::{AccountId, TerritoryId};
+use crate::account::Amount;
+use crate::ids::{AccountId, RepId, TerritoryId};
+use crate::quota::QuotaKey;
+use crate::rep::MemberRole;
 use crate::territory::{HierarchyError, MAX_DEPTH, Territory};
 
 /// What a realignment changed, net of its intermediate steps.
@@ -18,6 +23,10 @@ pub struct Footprint {
     pub territories: BTreeMap<TerritoryId, (Option<Territory>, Option<Territory>)>,
     /// Each account it moved: where it was before and where it ended.
     pub moves: BTreeMap<AccountId, AccountMove>,
+    /// Each (territory, rep) whose role it changed: before and after (`None`: not a member).
+    pub members: BTreeMap<(TerritoryId, RepId), (Option<MemberRole>, Option<MemberRole>)>,
+    /// Each quota it changed: before and after (`None`: not set).
+    pub quotas: BTreeMap<QuotaKey, (Option<Amount>, Option<Amount>)>,
 }
 
 impl Footprint {
@@ -28,6 +37,8 @@ impl Footprint {
             match effect {
                 Effect::Territory(t) => footprint.add_territory(t),
                 Effect::Accounts(a) => a.moves.iter().for_each(|m| footprint.add_move(*m)),
+                Effect::Member(m) => footprint.add_member(m),
+                Effect::Quota(q) => footprint.add_quota(q),
             }
         }
         footprint
@@ -47,6 +58,29 @@ impl Footprint {
             .entry(m.account_id)
             .and_modify(|known| known.to = m.to)
             .or_insert(m);
+    }
+
+    /// Records a role change: the first `before` and the last `after` count.
+    pub fn add_member(&mut self, m: &MemberEffect) {
+        self.members
+            .entry((m.territory_id, m.rep_id))
+            .and_modify(|(_, after)| *after = m.after)
+            .or_insert((m.before, m.after));
+    }
+
+    /// Records a quota change: the first `before` and the last `after` count.
+    pub fn add_quota(&mut self, q: &QuotaEffect) {
+        self.quotas
+            .entry(q.key)
+            .and_modify(|(_, after)| *after = q.after)
+            .or_insert((q.before, q.after));
+    }
+
+    /// The territories whose members it changed (a revert loads their current members).
+    pub fn staffed_territories(&self) -> Vec<TerritoryId> {
+        let mut ids: Vec<_> = self.members.keys().map(|(t, _)| *t).collect();
+        ids.dedup();
+        ids
     }
 
     /// The accounts it moved (a revert loads their current places).
@@ -92,11 +126,38 @@ impl Footprint {
                 ));
             }
         }
+        for ((territory, rep), (_, after)) in &self.members {
+            if state.member_role(*territory, *rep) != *after {
+                problems.push(Problem::new(
+                    0,
+                    ProblemCode::Conflict,
+                    "repId",
+                    format!(
+                        "rep {rep} on territory {territory} was changed by a later realignment"
+                    ),
+                ));
+            }
+        }
+        for (key, (_, after)) in &self.quotas {
+            if state.quota(key) != *after {
+                problems.push(Problem::new(
+                    0,
+                    ProblemCode::Conflict,
+                    "amount",
+                    format!(
+                        "the {} quota of territory {} was changed by a later realignment",
+                        key.period.label(),
+                        key.territory_id
+                    ),
+                ));
+            }
+        }
         problems
     }
 
-    /// The change that takes the state back to before: every territory to its state before,
-    /// every account to its place before, in one [`RestoreTerritories`] checked as a whole.
+    /// The changes that take the state back to before: every territory to its state before and
+    /// every account to its place before, in one [`RestoreTerritories`] checked as a whole, with
+    /// rep roles and quotas set back around it.
     pub fn inverse(&self) -> Vec<Change> {
         let territories: Vec<_> = self
             .territories
@@ -113,13 +174,39 @@ impl Footprint {
                 to: m.from,
             })
             .collect();
-        if territories.is_empty() && accounts.is_empty() {
-            return vec![];
+        let changed_members = self
+            .members
+            .iter()
+            .filter(|(_, (before, after))| before != after);
+        // Members leave before territories are restored (a territory it created goes away
+        // empty), and join after (a territory it deleted comes back first); OVERLAYs are set
+        // before OWNERs, so an owner handed from one rep to another is first given up.
+        let (leaving, mut joining): (Vec<_>, Vec<_>) = changed_members
+            .map(|((territory_id, rep_id), (before, _))| SetMember {
+                territory_id: *territory_id,
+                rep_id: *rep_id,
+                role: *before,
+            })
+            .partition(|m| m.role.is_none());
+        joining.sort_by_key(|m| m.role != Some(MemberRole::Overlay));
+        let quotas = self
+            .quotas
+            .iter()
+            .filter(|(_, (before, after))| before != after)
+            .map(|(key, (before, _))| SetQuota {
+                key: *key,
+                amount: *before,
+            });
+        let mut changes: Vec<Change> = leaving.into_iter().map(Change::SetMember).collect();
+        if !territories.is_empty() || !accounts.is_empty() {
+            changes.push(Change::RestoreTerritories(RestoreTerritories {
+                territories,
+                accounts,
+            }));
         }
-        vec![Change::RestoreTerritories(RestoreTerritories {
-            territories,
-            accounts,
-        })]
+        changes.extend(joining.into_iter().map(Change::SetMember));
+        changes.extend(quotas.map(Change::SetQuota));
+        changes
     }
 }
 
@@ -270,6 +357,17 @@ pub(super) fn restore(
         {
             state.put(after.clone());
         }
+    }
+    let deleted: Vec<TerritoryId> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Territory(t) if t.after.is_none() => Some(t.territory_id),
+            _ => None,
+        })
+        .collect();
+    for id in deleted {
+        let released = super::staffing::release_members(state, index, id);
+        effects.extend(released.into_iter().map(Effect::Member));
     }
     if !c.accounts.is_empty() {
         let moves = AssignAccounts {

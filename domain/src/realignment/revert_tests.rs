@@ -1,18 +1,23 @@
 //! Property test: for random states and random change lists, applying the changes and then the
 //! inverse computed from their footprint gives back exactly the original tree, boundaries and
-//! assignments — including swapped codes and parents, deletions and re-creations.
+//! assignments, rep roles and quotas — including swapped codes and parents, owners handed between
+//! reps, deletions (which release members) and re-creations.
 
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
 use super::*;
+use crate::account::Amount;
 use crate::assignment::{Assignment, Source};
-use crate::ids::{AccountId, TerritoryId};
+use crate::ids::{AccountId, RepId, TerritoryId};
+use crate::quota::{Metric, Period, QuotaKey};
 use crate::realignment::apply::apply_one;
 use crate::realignment::{
-    AlignmentState, CreateTerritory, DeleteTerritory, MoveTerritory, UpdateTerritory, apply,
+    AlignmentState, CreateTerritory, DeleteTerritory, MoveTerritory, SetMember, SetQuota,
+    UpdateTerritory, apply,
 };
+use crate::rep::MemberRole;
 use crate::territory::{Boundary, Territory, TerritoryCode, TerritoryName};
 
 /// One random step, its ids picked by index among what exists when it runs.
@@ -40,6 +45,15 @@ enum Step {
         accounts: Vec<usize>,
         to: Option<usize>,
         pinned: bool,
+    },
+    Staff {
+        territory: usize,
+        rep: usize,
+        role: Option<bool>,
+    },
+    Quota {
+        territory: usize,
+        amount: Option<u8>,
     },
 }
 
@@ -77,7 +91,27 @@ fn step() -> impl Strategy<Value = Step> {
                 to,
                 pinned
             }),
+        (0..12usize, 0..3usize, proptest::option::of(any::<bool>())).prop_map(
+            |(territory, rep, role)| Step::Staff {
+                territory,
+                rep,
+                role
+            }
+        ),
+        (0..12usize, proptest::option::of(0..4u8))
+            .prop_map(|(territory, amount)| Step::Quota { territory, amount }),
     ]
+}
+
+fn reps() -> Vec<RepId> {
+    // Fixed ids, so every case shares the same three reps.
+    (1..=3u128)
+        .map(|n| RepId::from_uuid(uuid::Uuid::from_u128(n)))
+        .collect()
+}
+
+fn quarter() -> Period {
+    Period::parse("FY2027-Q1").unwrap()
 }
 
 fn code(n: u8) -> TerritoryCode {
@@ -90,6 +124,7 @@ fn boundary(seed: usize) -> Boundary {
 }
 
 fn change_for(state: &AlignmentState, accounts: &[AccountId], step: &Step) -> Option<Change> {
+    let reps = reps();
     let mut ids: Vec<TerritoryId> = state.territories().map(|t| t.id).collect();
     ids.sort();
     let pick = |i: usize| ids.get(i % ids.len().max(1)).copied();
@@ -147,12 +182,37 @@ fn change_for(state: &AlignmentState, accounts: &[AccountId], step: &Step) -> Op
                     .collect(),
             })
         }
+        Step::Staff {
+            territory,
+            rep,
+            role,
+        } => Change::SetMember(SetMember {
+            territory_id: pick(*territory)?,
+            rep_id: reps[rep % reps.len()],
+            role: role.map(|owner| {
+                if owner {
+                    MemberRole::Owner
+                } else {
+                    MemberRole::Overlay
+                }
+            }),
+        }),
+        Step::Quota { territory, amount } => Change::SetQuota(SetQuota {
+            key: QuotaKey {
+                territory_id: pick(*territory)?,
+                period: quarter(),
+                metric: Metric::Revenue,
+            },
+            amount: amount.map(|a| Amount::from_hundredths(i64::from(a) * 100)),
+        }),
     })
 }
 
 type Picture = (
     BTreeMap<TerritoryId, (Option<TerritoryId>, String, String, Option<String>)>,
     BTreeMap<AccountId, Option<Assignment>>,
+    BTreeMap<(TerritoryId, RepId), MemberRole>,
+    BTreeMap<QuotaKey, Amount>,
 );
 
 /// Everything a revert must restore (versions move forward, so they are left out).
@@ -171,7 +231,17 @@ fn picture(state: &AlignmentState) -> Picture {
             )
         })
         .collect();
-    (territories, state.accounts().collect())
+    let members = state
+        .members
+        .iter()
+        .flat_map(|(t, m)| m.iter().map(|(r, role)| ((*t, *r), *role)))
+        .collect();
+    let quotas = state
+        .quotas
+        .iter()
+        .filter_map(|(k, a)| a.map(|a| (*k, a)))
+        .collect();
+    (territories, state.accounts().collect(), members, quotas)
 }
 
 proptest! {
@@ -182,7 +252,9 @@ proptest! {
         steps in proptest::collection::vec(step(), 1..10),
     ) {
         let accounts: Vec<AccountId> = (0..8).map(|_| AccountId::new()).collect();
-        let mut state = AlignmentState::default().with_accounts(accounts.iter().map(|a| (*a, None)));
+        let mut state = AlignmentState::default()
+            .with_accounts(accounts.iter().map(|a| (*a, None)))
+            .with_reps(reps().into_iter().map(|r| (r, true)));
         // A random starting state, built from whichever setup steps apply.
         for s in &setup {
             if let Some(change) = change_for(&state, &accounts, s) {

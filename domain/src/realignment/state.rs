@@ -7,8 +7,11 @@ use super::apply::assign;
 use super::change::AssignAccounts;
 use super::effect::AccountsEffect;
 use super::problem::Problem;
+use crate::account::Amount;
 use crate::assignment::Assignment;
-use crate::ids::{AccountId, TerritoryId};
+use crate::ids::{AccountId, RepId, TerritoryId};
+use crate::quota::QuotaKey;
+use crate::rep::MemberRole;
 use crate::territory::{Hierarchy, Territory, TerritoryCode};
 
 /// The part of a tenant's alignment state that realignments change: every live territory, and
@@ -23,6 +26,12 @@ pub struct AlignmentState {
     pub(super) assignments: HashMap<AccountId, Option<Assignment>>,
     /// How many accounts each territory holds.
     pub(super) account_counts: HashMap<TerritoryId, u64>,
+    /// The current members of the territories the realignment staffs or deletes.
+    pub(super) members: HashMap<TerritoryId, HashMap<RepId, MemberRole>>,
+    /// The reps it staffs with, and whether each is active (`None`: no such rep).
+    pub(super) reps: HashMap<RepId, bool>,
+    /// The quotas it sets, as they are now.
+    pub(super) quotas: HashMap<QuotaKey, Option<Amount>>,
 }
 
 impl AlignmentState {
@@ -51,6 +60,53 @@ impl AlignmentState {
     ) -> Self {
         self.account_counts.extend(counts);
         self
+    }
+
+    /// Adds the current members of some territories (every member of each one listed).
+    pub fn with_members(
+        mut self,
+        members: impl IntoIterator<Item = (TerritoryId, RepId, MemberRole)>,
+    ) -> Self {
+        for (territory, rep, role) in members {
+            self.members.entry(territory).or_default().insert(rep, role);
+        }
+        self
+    }
+
+    /// Adds the reps the realignment staffs with and whether each is active.
+    pub fn with_reps(mut self, reps: impl IntoIterator<Item = (RepId, bool)>) -> Self {
+        self.reps.extend(reps);
+        self
+    }
+
+    /// Adds the current value of the quotas the realignment sets (`None`: not set).
+    pub fn with_quotas(
+        mut self,
+        quotas: impl IntoIterator<Item = (QuotaKey, Option<Amount>)>,
+    ) -> Self {
+        self.quotas.extend(quotas);
+        self
+    }
+
+    /// A rep's role on a territory, if any (only for territories the store loaded members of).
+    pub fn member_role(&self, territory: TerritoryId, rep: RepId) -> Option<MemberRole> {
+        self.members.get(&territory)?.get(&rep).copied()
+    }
+
+    /// The members of a territory, sorted by rep.
+    pub fn members_of(&self, territory: TerritoryId) -> Vec<(RepId, MemberRole)> {
+        let mut members: Vec<_> = self
+            .members
+            .get(&territory)
+            .map(|m| m.iter().map(|(r, role)| (*r, *role)).collect())
+            .unwrap_or_default();
+        members.sort_unstable();
+        members
+    }
+
+    /// A quota's current amount (`None`: not set or not loaded).
+    pub fn quota(&self, key: &QuotaKey) -> Option<Amount> {
+        self.quotas.get(key).copied().flatten()
     }
 
     /// Where a known account is: `None` when unknown, `Some(None)` when unassigned.
