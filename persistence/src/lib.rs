@@ -7,6 +7,7 @@
 //! state and appends hash-chained audit events.
 
 mod accounts;
+mod actuals;
 mod assignment_run;
 mod audit;
 mod audit_export;
@@ -24,23 +25,28 @@ mod identity;
 mod import;
 mod login_attempts;
 mod metrics;
+mod monitoring;
 mod move_rows;
 mod moves;
 mod page;
 mod plan_apply;
 mod plan_context;
+mod quotas;
 mod realignment_record;
 mod realignments;
 mod records;
+mod reps;
 mod revert;
 mod rules;
 mod scheduler;
 mod scope;
+mod staffing;
 mod territories;
 mod territory_writes;
 pub mod testing;
 
 pub use accounts::{AccountFilter, AccountRecord, AccountRefusal, PlacementRecord};
+pub use actuals::{ActualRecord, ActualRefusal, ActualsImport, NewActual};
 pub use assignment_run::RunOutcome;
 pub use audit::AuditFilter;
 pub use audit_export::{AuditExportCursor, AuditRange};
@@ -56,10 +62,13 @@ pub use identity::{
 pub use import::{ImportMode, ImportReport, RowError};
 pub use login_attempts::LoginAttempts;
 pub use metrics::TerritoryMetrics;
+pub use monitoring::{BalanceLine, BalanceMeasure, BalanceView, Coverage, PerformanceRow};
 pub use page::{Page, PageRequest};
 pub use plan_apply::{BalanceGroup, BalanceRow, Preview};
+pub use quotas::{FiscalSettings, QuotaSummary, SettingsRefusal};
 pub use realignments::{AppliedRealignment, RealignmentRecord, RealignmentRequest};
 pub use records::{TenantRecord, TerritoryRecord};
+pub use reps::{MemberRecord, RepFields, RepRecord, RepRefusal};
 pub use rules::{NewRule, RuleRecord, RuleRefusal};
 pub use scope::{TenantScope, WriteContext};
 pub use territories::TerritoryFilter;

@@ -132,6 +132,8 @@ impl TenantScope<'_> {
                                 Effect::Accounts(a) => {
                                     a.moves.iter().for_each(|m| footprint.add_move(*m))
                                 }
+                                // Staffing and quotas change no account count or load.
+                                Effect::Member(_) | Effect::Quota(_) => {}
                             }
                         }
                         let moves = footprint

@@ -4,17 +4,20 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
+use terrane_domain::account::Amount;
 use terrane_domain::audit::NewAuditEvent;
 use terrane_domain::realignment::{
-    self, AccountMove, AccountsEffect, Change, Effect, Footprint, Problem, RealignmentStatus,
+    self, AccountMove, AccountsEffect, Change, Effect, Footprint, MemberEffect, Problem,
+    QuotaEffect, RealignmentStatus,
 };
+use terrane_domain::rep::MemberRole;
 use terrane_domain::territory::Territory;
 
 use crate::error::StoreError;
 pub use crate::realignment_record::RealignmentRecord;
 use crate::realignment_record::record_realignment;
 use crate::scope::{TenantScope, WriteContext};
-use crate::{audit, moves, territories, territory_writes};
+use crate::{audit, moves, staffing, territories, territory_writes};
 
 /// A realignment to apply now.
 #[derive(Debug, Clone)]
@@ -51,6 +54,19 @@ pub(crate) fn moves_summary(moved: u64, digest: &str, first: &[AccountMove]) -> 
         })
         .collect();
     serde_json::json!({ "moves": moved, "digest": digest, "first": sample })
+}
+
+fn member_json(m: &MemberEffect, role: MemberRole) -> serde_json::Value {
+    serde_json::json!({ "territoryId": m.territory_id, "repId": m.rep_id, "role": role.as_str() })
+}
+
+fn quota_json(q: &QuotaEffect, amount: Amount) -> serde_json::Value {
+    serde_json::json!({
+        "territoryId": q.key.territory_id,
+        "period": q.key.period.label(),
+        "metric": q.key.metric.as_str(),
+        "amount": amount.value().to_string(),
+    })
 }
 
 impl TenantScope<'_> {
@@ -95,6 +111,9 @@ impl TenantScope<'_> {
             .await?
             .with_accounts(moves::load_touched(txn, tenant, &touched).await?)
             .with_account_counts(moves::account_counts(txn, tenant, &deleted).await?);
+        let state =
+            staffing::with_quotas(txn, tenant, state, &staffing::quota_keys(&request.changes))
+                .await?;
         let applied = match realignment::apply(state, &request.changes) {
             Ok(applied) => applied,
             Err(problems) => return Ok(Err(problems)),
@@ -164,6 +183,28 @@ impl TenantScope<'_> {
                 Effect::Accounts(a) => {
                     moves::write_state(txn, tenant, id, &a.moves, now).await?;
                     a.moves.iter().for_each(|m| moved.add_move(*m));
+                }
+                Effect::Member(m) => {
+                    staffing::write_member(txn, tenant, id, m, now).await?;
+                    let mut e = event(
+                        if m.after.is_some() {
+                            "member.assigned"
+                        } else {
+                            "member.unassigned"
+                        },
+                        "Territory",
+                        m.territory_id.as_uuid(),
+                    );
+                    e.before = m.before.map(|r| member_json(m, r));
+                    e.after = m.after.map(|r| member_json(m, r));
+                    events.push(e);
+                }
+                Effect::Quota(q) => {
+                    staffing::write_quota(txn, tenant, id, q, now).await?;
+                    let mut e = event("quota.set", "Territory", q.key.territory_id.as_uuid());
+                    e.before = q.before.map(|a| quota_json(q, a));
+                    e.after = q.after.map(|a| quota_json(q, a));
+                    events.push(e);
                 }
             }
         }

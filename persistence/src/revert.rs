@@ -21,7 +21,7 @@ use crate::entity::{realignment_move, territory_history};
 use crate::error::StoreError;
 use crate::realignment_record::{RealignmentRecord, record_realignment, update_realignment};
 use crate::scope::{TenantScope, WriteContext};
-use crate::{audit, history, moves, territories};
+use crate::{audit, history, moves, staffing, territories};
 
 /// What realignment `id` changed, from the history it wrote.
 async fn footprint<C: ConnectionTrait>(
@@ -65,6 +65,7 @@ async fn footprint<C: ConnectionTrait>(
     for row in moved {
         footprint.add_move(AccountMove::try_from(row)?);
     }
+    staffing::add_to_footprint(conn, tenant, id, &mut footprint).await?;
     Ok(footprint)
 }
 
@@ -103,6 +104,8 @@ impl TenantScope<'_> {
             .await?
             .with_accounts(moves::load_touched(&txn, tenant, &footprint.account_ids()).await?)
             .with_account_counts(moves::account_counts(&txn, tenant, &emptied).await?);
+        let quota_keys: Vec<_> = footprint.quotas.keys().copied().collect();
+        let state = staffing::with_quotas(&txn, tenant, state, &quota_keys).await?;
         let conflicts = footprint.conflicts(&state);
         if !conflicts.is_empty() {
             return Ok(Err(conflicts));
@@ -141,9 +144,13 @@ impl TenantScope<'_> {
             request_id: ctx.request_id.clone(),
             reason: record.reason.clone(),
             before: None,
-            after: Some(
-                json!({ "revertedBy": record.id, "territories": footprint.territories.len(), "accounts": footprint.moves.len() }),
-            ),
+            after: Some(json!({
+                "revertedBy": record.id,
+                "territories": footprint.territories.len(),
+                "accounts": footprint.moves.len(),
+                "members": footprint.members.len(),
+                "quotas": footprint.quotas.len(),
+            })),
         };
         audit::append(&txn, self.tenant_id, vec![event], now).await?;
         txn.commit().await?;

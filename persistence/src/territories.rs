@@ -30,7 +30,8 @@ pub(crate) fn live(tenant_id: uuid::Uuid) -> Select<territory::Entity> {
         .filter(Column::DeletedAt.is_null())
 }
 
-/// The tenant's current alignment state, read inside the write transaction.
+/// The tenant's current alignment state, read inside the write transaction: every live
+/// territory, who staffs it, and which reps are active.
 pub(crate) async fn load_state<C: ConnectionTrait>(
     conn: &C,
     tenant_id: uuid::Uuid,
@@ -40,7 +41,7 @@ pub(crate) async fn load_state<C: ConnectionTrait>(
         .into_iter()
         .map(|m| TerritoryRecord::try_from(m).map(|r| r.territory))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(AlignmentState::new(territories))
+    crate::staffing::with_staff(conn, tenant_id, AlignmentState::new(territories)).await
 }
 
 fn like_pattern(text: &str) -> LikeExpr {

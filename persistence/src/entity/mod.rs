@@ -2,6 +2,7 @@
 //! store converts them into domain values and records at its edge.
 
 pub mod account;
+pub mod actual;
 pub mod api_key;
 pub mod assignment;
 pub mod assignment_history;
@@ -9,11 +10,14 @@ pub mod assignment_rule;
 pub mod audit_event;
 pub mod idempotency_key;
 pub mod login_attempt;
+pub mod quota;
 pub mod realignment;
 pub mod realignment_change;
 pub mod realignment_move;
+pub mod rep;
 pub mod session;
 pub mod tenant;
 pub mod territory;
 pub mod territory_history;
+pub mod territory_member;
 pub mod user;

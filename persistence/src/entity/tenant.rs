@@ -10,6 +10,8 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub created_at: DateTimeUtc,
+    pub fiscal_start_month: i32,
+    pub underperforming_threshold: f64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

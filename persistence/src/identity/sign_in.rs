@@ -32,6 +32,7 @@ impl Store {
             slug: Set(s.slug.as_str().to_owned()),
             name: Set(s.name.as_str().to_owned()),
             created_at: Set(now),
+            ..Default::default()
         };
         match tenant::Entity::insert(tenant)
             .exec_without_returning(&txn)

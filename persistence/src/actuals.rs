@@ -1,0 +1,413 @@
+//! Recorded sales (actuals). Each is credited, when it is written, to the territory that held
+//! its account on the sale's date, read from `assignment_history` — so a realignment later in
+//! the quarter does not rewrite whose sale it was. A sale dated before the account's first
+//! placement (history starts when Terrane first placed it) goes to that first territory.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use terrane_domain::account::{Amount, ExternalId};
+use terrane_domain::audit::NewAuditEvent;
+use terrane_domain::ids::{AccountId, ActualId, TerritoryId};
+use terrane_domain::quota::Metric;
+use uuid::Uuid;
+
+use crate::audit;
+use crate::entity::{account, actual, assignment_history};
+use crate::error::StoreError;
+use crate::import::RowError;
+use crate::scope::{TenantScope, WriteContext};
+
+/// Rows per batched statement (8 columns).
+const BATCH: usize = 2_000;
+/// Most rows one import takes (the request body limit keeps files far smaller anyway).
+const MAX_ROWS: usize = 200_000;
+
+/// A sale to record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NewActual {
+    /// The account sold to.
+    pub account_id: AccountId,
+    /// The day of the sale.
+    pub sold_on: NaiveDate,
+    /// How much.
+    pub amount: Amount,
+}
+
+/// A recorded sale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ActualRecord {
+    /// Id.
+    pub id: ActualId,
+    /// The account sold to.
+    pub account_id: AccountId,
+    /// The territory credited (`None`: the account was in none that day).
+    pub territory_id: Option<TerritoryId>,
+    /// The day of the sale.
+    pub sold_on: NaiveDate,
+    /// How much.
+    pub amount: Amount,
+}
+
+/// Why a sale was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActualRefusal {
+    /// No such account in this tenant.
+    AccountNotFound,
+    /// Results are recorded after they happen.
+    FutureDate,
+}
+
+/// What an import recorded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ActualsImport {
+    /// Rows recorded.
+    pub recorded: u64,
+    /// Their total.
+    pub total: Amount,
+}
+
+type Intervals = HashMap<Uuid, Vec<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>)>>;
+
+/// Every history interval of `accounts`, oldest first.
+async fn intervals<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    accounts: &[Uuid],
+) -> Result<Intervals, StoreError> {
+    let rows: Vec<(Uuid, Uuid, DateTime<Utc>, Option<DateTime<Utc>>)> =
+        assignment_history::Entity::find()
+            .select_only()
+            .column(assignment_history::Column::AccountId)
+            .column(assignment_history::Column::TerritoryId)
+            .column(assignment_history::Column::ValidFrom)
+            .column(assignment_history::Column::ValidTo)
+            .filter(assignment_history::Column::TenantId.eq(tenant))
+            .filter(assignment_history::Column::AccountId.is_in(accounts.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+    let mut out: Intervals = HashMap::new();
+    for (account, territory, from, to) in rows {
+        out.entry(account).or_default().push((territory, from, to));
+    }
+    out.values_mut()
+        .for_each(|v| v.sort_by_key(|(_, from, _)| *from));
+    Ok(out)
+}
+
+/// The territory credited with a sale on `day`: the one holding the account at the end of that
+/// day (or now, for today), else — for a sale older than the account's history — its first.
+fn credit(
+    history: Option<&Vec<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>)>>,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Option<Uuid> {
+    let history = history?;
+    let end_of_day = day
+        .succ_opt()
+        .map_or(now, |next| next.and_time(NaiveTime::MIN).and_utc())
+        .min(now);
+    let at = end_of_day - chrono::Duration::microseconds(1);
+    if let Some((territory, _, _)) = history
+        .iter()
+        .find(|(_, from, to)| *from <= at && to.is_none_or(|to| at < to))
+    {
+        return Some(*territory);
+    }
+    history
+        .first()
+        .filter(|(_, from, _)| at < *from)
+        .map(|(territory, _, _)| *territory)
+}
+
+async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    rows: &[ActualRecord],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(BATCH) {
+        let models = chunk.iter().map(|r| {
+            Ok(actual::ActiveModel {
+                tenant_id: Set(tenant),
+                id: Set(r.id.as_uuid()),
+                account_id: Set(r.account_id.as_uuid()),
+                territory_id: Set(r.territory_id.map(|t| t.as_uuid())),
+                sold_on: Set(r.sold_on),
+                metric: Set(Metric::Revenue.as_str().to_owned()),
+                amount_hundredths: Set(r
+                    .amount
+                    .hundredths()
+                    .ok_or_else(|| StoreError::corrupt("actual amount out of range"))?),
+                created_at: Set(now),
+            })
+        });
+        let models = models.collect::<Result<Vec<_>, StoreError>>()?;
+        actual::Entity::insert_many(models)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+impl TenantScope<'_> {
+    /// Records one sale, credited to the territory that held the account that day.
+    pub async fn record_actual(
+        &self,
+        sale: NewActual,
+        ctx: &WriteContext,
+    ) -> Result<Result<ActualRecord, ActualRefusal>, StoreError> {
+        let now = Utc::now();
+        if sale.sold_on > now.date_naive() {
+            return Ok(Err(ActualRefusal::FutureDate));
+        }
+        let txn = self.begin_write().await?;
+        let account = sale.account_id.as_uuid();
+        let exists = account::Entity::find()
+            .filter(account::Column::TenantId.eq(self.tid()))
+            .filter(account::Column::Id.eq(account))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !exists {
+            return Ok(Err(ActualRefusal::AccountNotFound));
+        }
+        let history = intervals(&txn, self.tid(), &[account]).await?;
+        let record = ActualRecord {
+            id: ActualId::new(),
+            account_id: sale.account_id,
+            territory_id: credit(history.get(&account), sale.sold_on, now)
+                .map(TerritoryId::from_uuid),
+            sold_on: sale.sold_on,
+            amount: sale.amount,
+        };
+        insert(&txn, self.tid(), &[record], now).await?;
+        let event = NewAuditEvent {
+            actor: ctx.actor,
+            action: "actual.recorded".into(),
+            entity_type: "Account".into(),
+            entity_id: Some(account),
+            realignment_id: None,
+            request_id: ctx.request_id.clone(),
+            reason: None,
+            before: None,
+            after: Some(json!({
+                "actualId": record.id,
+                "soldOn": record.sold_on.to_string(),
+                "amount": record.amount.value().to_string(),
+                "territoryId": record.territory_id,
+            })),
+        };
+        audit::append(&txn, self.tenant_id, vec![event], now).await?;
+        txn.commit().await?;
+        Ok(Ok(record))
+    }
+
+    /// Imports sales from CSV (`account` — the account's external id —, `date` as YYYY-MM-DD,
+    /// `amount`): all rows or, with every bad row listed by line, none.
+    pub async fn import_actuals(
+        &self,
+        csv_text: &str,
+        ctx: &WriteContext,
+    ) -> Result<Result<ActualsImport, Vec<RowError>>, StoreError> {
+        let now = Utc::now();
+        let parsed = match parse(csv_text, now.date_naive()) {
+            Ok(rows) => rows,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        let txn = self.begin_write().await?;
+        let mut ids: HashMap<String, Uuid> = HashMap::new();
+        let externals: Vec<String> = {
+            let mut e: Vec<String> = parsed.iter().map(|r| r.1.as_str().to_owned()).collect();
+            e.sort_unstable();
+            e.dedup();
+            e
+        };
+        for chunk in externals.chunks(BATCH) {
+            let found: Vec<(String, Uuid)> = account::Entity::find()
+                .select_only()
+                .column(account::Column::ExternalId)
+                .column(account::Column::Id)
+                .filter(account::Column::TenantId.eq(self.tid()))
+                .filter(account::Column::ExternalId.is_in(chunk.iter().cloned()))
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            ids.extend(found);
+        }
+        let unknown: Vec<RowError> = parsed
+            .iter()
+            .filter(|r| !ids.contains_key(r.1.as_str()))
+            .map(|r| RowError {
+                line: r.0,
+                message: format!("no account has external id '{}'", r.1.as_str()),
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Ok(Err(unknown));
+        }
+        let accounts: Vec<Uuid> = ids.values().copied().collect();
+        let mut history = Intervals::new();
+        for chunk in accounts.chunks(BATCH) {
+            history.extend(intervals(&txn, self.tid(), chunk).await?);
+        }
+        let mut digest = Sha256::new();
+        let mut total: i64 = 0;
+        let records: Vec<ActualRecord> = parsed
+            .iter()
+            .filter_map(|(_, external, day, amount)| {
+                let account = *ids.get(external.as_str())?;
+                digest.update(format!("{account},{day},{}\n", amount.value()));
+                total = total.saturating_add(amount.hundredths().unwrap_or(0));
+                Some(ActualRecord {
+                    id: ActualId::new(),
+                    account_id: AccountId::from_uuid(account),
+                    territory_id: credit(history.get(&account), *day, now)
+                        .map(TerritoryId::from_uuid),
+                    sold_on: *day,
+                    amount: *amount,
+                })
+            })
+            .collect();
+        insert(&txn, self.tid(), &records, now).await?;
+        let outcome = ActualsImport {
+            recorded: u64::try_from(records.len()).unwrap_or(u64::MAX),
+            total: Amount::from_hundredths(total),
+        };
+        let event = NewAuditEvent {
+            actor: ctx.actor,
+            action: "actuals.imported".into(),
+            entity_type: "Tenant".into(),
+            entity_id: Some(self.tid()),
+            realignment_id: None,
+            request_id: ctx.request_id.clone(),
+            reason: None,
+            before: None,
+            after: Some(json!({
+                "rows": outcome.recorded,
+                "total": outcome.total.value().to_string(),
+                "digest": hex::encode(digest.finalize()),
+            })),
+        };
+        audit::append(&txn, self.tenant_id, vec![event], now).await?;
+        txn.commit().await?;
+        Ok(Ok(outcome))
+    }
+}
+
+type ParsedRow = (u64, ExternalId, NaiveDate, Amount);
+
+/// Reads and validates every row; all errors, or all rows.
+fn parse(text: &str, today: NaiveDate) -> Result<Vec<ParsedRow>, Vec<RowError>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header_error = |message: String| vec![RowError { line: 1, message }];
+    let headers = reader
+        .headers()
+        .map_err(|e| header_error(format!("unreadable header: {e}")))?
+        .clone();
+    let column = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
+    let (Some(acc), Some(date), Some(amt)) = (
+        column(&["account", "external_id", "externalId"]),
+        column(&["date", "sold_on"]),
+        column(&["amount"]),
+    ) else {
+        return Err(header_error(
+            "the header must name the columns account, date and amount".into(),
+        ));
+    };
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(2);
+        if rows.len() + errors.len() >= MAX_ROWS {
+            errors.push(RowError {
+                line,
+                message: format!("at most {MAX_ROWS} rows per import"),
+            });
+            break;
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(RowError {
+                    line,
+                    message: format!("unreadable row: {e}"),
+                });
+                continue;
+            }
+        };
+        let field = |i: usize| record.get(i).unwrap_or("");
+        let outcome = (|| {
+            let external = ExternalId::parse(field(acc)).map_err(|e| format!("account: {e}"))?;
+            let day = NaiveDate::parse_from_str(field(date), "%Y-%m-%d")
+                .map_err(|_| format!("date: '{}' is not YYYY-MM-DD", field(date)))?;
+            if day > today {
+                return Err(format!("date: {day} is in the future"));
+            }
+            let amount = Amount::parse(field(amt)).map_err(|e| format!("amount: {e}"))?;
+            Ok((external, day, amount))
+        })();
+        match outcome {
+            Ok((external, day, amount)) => rows.push((line, external, day, amount)),
+            Err(message) => errors.push(RowError { line, message }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn bad_rows_are_all_listed_by_line() {
+        let today = day("2027-03-01");
+        let csv = "account,date,amount\nA-1,2027-01-05,100.50\nA-2,01/05/2027,1\nA-3,2027-01-05,-4\nA-4,2027-04-01,1\n";
+        let errors = parse(csv, today).unwrap_err();
+        let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![3, 4, 5]);
+        assert!(errors[1].message.contains("negative"));
+        let ok = parse("Account,Date,Amount\nA-1,2027-01-05,100.50\n", today).unwrap();
+        assert_eq!(ok[0].3, Amount::parse("100.5").unwrap());
+        assert_eq!(parse("who,when\n", today).unwrap_err()[0].line, 1);
+    }
+
+    #[test]
+    fn a_sale_goes_to_the_territory_of_its_day() {
+        let (old, new) = (Uuid::now_v7(), Uuid::now_v7());
+        let moved = day("2027-02-15").and_hms_opt(12, 0, 0).unwrap().and_utc();
+        let placed = day("2027-01-10").and_hms_opt(9, 0, 0).unwrap().and_utc();
+        let history = vec![(old, placed, Some(moved)), (new, moved, None)];
+        let now = day("2027-03-01").and_hms_opt(8, 0, 0).unwrap().and_utc();
+        assert_eq!(credit(Some(&history), day("2027-02-01"), now), Some(old));
+        assert_eq!(credit(Some(&history), day("2027-02-20"), now), Some(new));
+        // The day it moved ends in the new territory.
+        assert_eq!(credit(Some(&history), day("2027-02-15"), now), Some(new));
+        // Older than the account's history: its first territory.
+        assert_eq!(credit(Some(&history), day("2026-12-01"), now), Some(old));
+        assert_eq!(credit(None, day("2027-02-01"), now), None);
+        // Today: where it is now.
+        assert_eq!(credit(Some(&history), day("2027-03-01"), now), Some(new));
+    }
+}
