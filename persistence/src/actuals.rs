@@ -72,7 +72,11 @@ pub struct ActualsImport {
     pub total: Amount,
 }
 
-type Intervals = HashMap<Uuid, Vec<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>)>>;
+/// One account's stay in a territory: (territory, from, to).
+type Interval = (Uuid, DateTime<Utc>, Option<DateTime<Utc>>);
+type Intervals = HashMap<Uuid, Vec<Interval>>;
+/// (account, territory, from, to) as read.
+type HistoryRow = (Uuid, Uuid, DateTime<Utc>, Option<DateTime<Utc>>);
 
 /// Every history interval of `accounts`, oldest first.
 async fn intervals<C: ConnectionTrait>(
@@ -80,18 +84,17 @@ async fn intervals<C: ConnectionTrait>(
     tenant: Uuid,
     accounts: &[Uuid],
 ) -> Result<Intervals, StoreError> {
-    let rows: Vec<(Uuid, Uuid, DateTime<Utc>, Option<DateTime<Utc>>)> =
-        assignment_history::Entity::find()
-            .select_only()
-            .column(assignment_history::Column::AccountId)
-            .column(assignment_history::Column::TerritoryId)
-            .column(assignment_history::Column::ValidFrom)
-            .column(assignment_history::Column::ValidTo)
-            .filter(assignment_history::Column::TenantId.eq(tenant))
-            .filter(assignment_history::Column::AccountId.is_in(accounts.iter().copied()))
-            .into_tuple()
-            .all(conn)
-            .await?;
+    let rows: Vec<HistoryRow> = assignment_history::Entity::find()
+        .select_only()
+        .column(assignment_history::Column::AccountId)
+        .column(assignment_history::Column::TerritoryId)
+        .column(assignment_history::Column::ValidFrom)
+        .column(assignment_history::Column::ValidTo)
+        .filter(assignment_history::Column::TenantId.eq(tenant))
+        .filter(assignment_history::Column::AccountId.is_in(accounts.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await?;
     let mut out: Intervals = HashMap::new();
     for (account, territory, from, to) in rows {
         out.entry(account).or_default().push((territory, from, to));
@@ -103,11 +106,7 @@ async fn intervals<C: ConnectionTrait>(
 
 /// The territory credited with a sale on `day`: the one holding the account at the end of that
 /// day (or now, for today), else — for a sale older than the account's history — its first.
-fn credit(
-    history: Option<&Vec<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>)>>,
-    day: NaiveDate,
-    now: DateTime<Utc>,
-) -> Option<Uuid> {
+fn credit(history: Option<&Vec<Interval>>, day: NaiveDate, now: DateTime<Utc>) -> Option<Uuid> {
     let history = history?;
     let end_of_day = day
         .succ_opt()

@@ -93,6 +93,9 @@ async fn snapshot(app: &TestApp, token: &str) -> Value {
            assignmentRules { id name priority territory { id } }
            realignments(first: 100) { edges { node { id status revertedBy { id } changes { id } } } }
            apiKeys(first: 100) { edges { node { id name revokedAt } } }
+           reps(first: 100, includeInactive: true) { edges { node { id name email active version capacity territories { role territory { id } } } } }
+           fiscalCalendar { startMonth underperformingThreshold }
+           performance(period: \"FY2027\") { territory { id } quota actual }
            auditIntegrity { ok checkedEvents headHash } }",
         json!({}),
     )
@@ -158,18 +161,32 @@ async fn tenant_b_probing_every_id_taking_field_with_tenant_a_ids_sees_and_chang
         .unwrap()
         .to_owned();
     let a_user = a.admin_id.clone();
+    let rep = app
+        .ok(Some(ta), "mutation { createRep(input: { name: \"alphasecret rep\", email: \"alphasecret@acme.test\", capacity: 100, skills: [\"alphasecret\"] }) { rep { id } } }", json!({}))
+        .await;
+    let a_rep = rep["createRep"]["rep"]["id"].as_str().unwrap().to_owned();
+    app.ok(Some(ta), "mutation($t: ID!, $r: ID!) { assignRep(input: { territoryId: $t, repId: $r, role: OWNER }) { realignment { id } } }", json!({ "t": a_child, "r": a_rep }))
+        .await;
+    app.ok(Some(ta), "mutation($t: ID!) { setQuota(input: { territoryId: $t, period: \"FY2027\", amount: \"1000\" }) { realignment { id } } }", json!({ "t": a_child }))
+        .await;
 
     // B's own things, for inputs that mix B's ids with A's.
     let b_terr = app.create_territory(tb, "Bravo", "BRAVO", None).await;
     let b_acc = account(&app, tb, "bravo-1", 2.0, 2.0, "1").await;
     let b_draft = draft(&app, tb, "bravo plan").await;
+    let b_rep = app
+        .ok(Some(tb), "mutation { createRep(input: { name: \"Bravo rep\", email: \"rep@bravo.test\", capacity: 100 }) { rep { id } } }", json!({}))
+        .await["createRep"]["rep"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let before = snapshot(&app, ta).await;
     let now = chrono::Utc::now().to_rfc3339();
     let ids = json!({
         "aTerr": a_terr, "aChild": a_child, "aAcc": a_acc, "aRule": a_rule, "aDraft": a_draft,
         "aChange": a_change, "aApplied": a_applied, "aKey": a_key, "aEvent": a_event, "aUser": a_user,
-        "bTerr": b_terr, "bAcc": b_acc, "bDraft": b_draft, "now": now,
+        "bTerr": b_terr, "bAcc": b_acc, "bDraft": b_draft, "now": now, "aRep": a_rep, "bRep": b_rep,
     });
     let probes: Vec<(&str, &str)> = vec![
         (
@@ -214,7 +231,63 @@ async fn tenant_b_probing_every_id_taking_field_with_tenant_a_ids_sees_and_chang
         ),
         (
             "node",
-            "query($aTerr: ID!, $aAcc: ID!, $aRule: ID!, $aDraft: ID!, $aKey: ID!, $aEvent: ID!, $aUser: ID!) { t: node(id: $aTerr) { id } a: node(id: $aAcc) { id } r: node(id: $aRule) { id } d: node(id: $aDraft) { id } k: node(id: $aKey) { id } e: node(id: $aEvent) { id } u: node(id: $aUser) { id } }",
+            "query($aTerr: ID!, $aAcc: ID!, $aRule: ID!, $aDraft: ID!, $aKey: ID!, $aEvent: ID!, $aUser: ID!, $aRep: ID!) { t: node(id: $aTerr) { id } a: node(id: $aAcc) { id } r: node(id: $aRule) { id } d: node(id: $aDraft) { id } k: node(id: $aKey) { id } e: node(id: $aEvent) { id } u: node(id: $aUser) { id } p: node(id: $aRep) { id } }",
+        ),
+        (
+            "rep",
+            "query($aRep: ID!) { rep(id: $aRep) { name email skills territories { role } } }",
+        ),
+        (
+            "ownerSuggestions",
+            "query($aTerr: ID!) { ownerSuggestions(territoryId: $aTerr) { rep { name } score } }",
+        ),
+        (
+            "performance",
+            "query($aTerr: ID) { performance(period: \"FY2027\", parentId: $aTerr) { territory { name } quota actual } }",
+        ),
+        (
+            "balance",
+            "query($aTerr: ID) { balance(parentId: $aTerr) { rows { territory { name } accountCount } } }",
+        ),
+        (
+            "createRep",
+            "mutation($aUser: ID) { createRep(input: { name: \"Probe\", email: \"probe@bravo.test\", userId: $aUser, capacity: 1 }) { rep { id } userErrors { code } } }",
+        ),
+        (
+            "updateRep",
+            "mutation($aRep: ID!) { updateRep(input: { id: $aRep, name: \"Hijacked\" }) { rep { name } userErrors { code } } }",
+        ),
+        (
+            "updateRep",
+            "mutation($bRep: ID!, $aUser: ID) { updateRep(input: { id: $bRep, userId: $aUser }) { rep { name } userErrors { code } } }",
+        ),
+        (
+            "deactivateRep",
+            "mutation($aRep: ID!) { deactivateRep(input: { id: $aRep }) { rep { name } userErrors { code } } }",
+        ),
+        (
+            "assignRep",
+            "mutation($aChild: ID!, $bRep: ID!) { assignRep(input: { territoryId: $aChild, repId: $bRep, role: OVERLAY }) { territory { name } userErrors { code } } }",
+        ),
+        (
+            "assignRep",
+            "mutation($bTerr: ID!, $aRep: ID!) { assignRep(input: { territoryId: $bTerr, repId: $aRep, role: OWNER }) { territory { name } userErrors { code } } }",
+        ),
+        (
+            "unassignRep",
+            "mutation($aChild: ID!, $aRep: ID!) { unassignRep(input: { territoryId: $aChild, repId: $aRep }) { userErrors { code } } }",
+        ),
+        (
+            "setQuota",
+            "mutation($aChild: ID!) { setQuota(input: { territoryId: $aChild, period: \"FY2027\", amount: \"1\" }) { quotas { amount } userErrors { code } } }",
+        ),
+        (
+            "spreadQuota",
+            "mutation($aChild: ID!) { spreadQuota(input: { territoryId: $aChild, period: \"FY2027\", amount: \"4\", weights: [\"1\", \"1\", \"1\", \"1\"] }) { quotas { amount } userErrors { code } } }",
+        ),
+        (
+            "recordActual",
+            "mutation($aAcc: ID!) { recordActual(input: { accountId: $aAcc, date: \"2026-01-05\", amount: \"5\" }) { actual { amount territory { name } } userErrors { code } } }",
         ),
         (
             "revokeApiKey",

@@ -3,6 +3,7 @@
 //! Seeding is idempotent and goes through the same realignment path as any user's change.
 
 mod accounts;
+mod sales;
 
 use terrane_domain::audit::{Actor, ActorKind};
 use terrane_domain::identity::{DisplayName, Email, Password, Role, TenantName, TenantSlug};
@@ -162,6 +163,17 @@ pub async fn seed(store: &Store, hasher: &PasswordHasher) -> anyhow::Result<()> 
             scope.create_user(&user, &ctx).await?;
         }
         let changes = hierarchy()?;
+        let staffed: Vec<(TerritoryId, String, (f64, f64))> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::CreateTerritory(t) => {
+                    let b = t.boundary.as_ref()?.bbox();
+                    let centre = ((b.min_lat + b.max_lat) / 2.0, (b.min_lon + b.max_lon) / 2.0);
+                    Some((t.id, t.code.as_str().to_owned(), centre))
+                }
+                _ => None,
+            })
+            .collect();
         let country = changes
             .first()
             .and_then(Change::territory_id)
@@ -175,6 +187,7 @@ pub async fn seed(store: &Store, hasher: &PasswordHasher) -> anyhow::Result<()> 
             anyhow::bail!("demo hierarchy refused: {problems:?}");
         }
         accounts::seed(&scope, country, &ctx).await?;
+        sales::seed(&scope, &staffed, accounts::DEMO_ACCOUNTS, &ctx).await?;
     }
     println!(
         "Demo tenant ready. Log in with tenantSlug \"{DEMO_SLUG}\", email \"{DEMO_ADMIN}\" (or manager@, rep@, auditor@demo.terrane.dev), password \"{DEMO_PASSWORD}\"."

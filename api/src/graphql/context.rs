@@ -7,7 +7,7 @@ use async_graphql::dataloader::DataLoader;
 use terrane_persistence::{Principal, Store, TenantScope, WriteContext};
 
 use super::error::ApiError;
-use super::loaders::{ChildrenLoader, MetricsLoader, PlacementLoader, RecordLoader};
+use super::loaders::{ChildrenLoader, MembersLoader, MetricsLoader, PlacementLoader, RecordLoader};
 
 /// Per-request state, handed to the schema as request data.
 pub struct RequestContext {
@@ -31,6 +31,8 @@ pub struct Loaders {
     pub placements: DataLoader<PlacementLoader>,
     /// Direct account metrics, by territory id.
     pub metrics: DataLoader<MetricsLoader>,
+    /// Current members, by territory id.
+    pub members: DataLoader<MembersLoader>,
 }
 
 impl RequestContext {
@@ -47,6 +49,7 @@ impl RequestContext {
                 tokio::spawn,
             ),
             metrics: DataLoader::new(MetricsLoader::new(store.clone(), p.tenant_id), tokio::spawn),
+            members: DataLoader::new(MembersLoader::new(store.clone(), p.tenant_id), tokio::spawn),
         });
         Self {
             store,

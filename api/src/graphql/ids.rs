@@ -27,10 +27,12 @@ pub enum NodeKind {
     Account,
     /// An assignment rule.
     AssignmentRule,
+    /// A sales rep.
+    Rep,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 8] = [
+    const ALL: [NodeKind; 9] = [
         NodeKind::Tenant,
         NodeKind::User,
         NodeKind::ApiKey,
@@ -39,6 +41,7 @@ impl NodeKind {
         NodeKind::AuditEvent,
         NodeKind::Account,
         NodeKind::AssignmentRule,
+        NodeKind::Rep,
     ];
 
     /// The GraphQL type name, also the audit log's `entity_type`.
@@ -52,6 +55,7 @@ impl NodeKind {
             NodeKind::AuditEvent => "AuditEvent",
             NodeKind::Account => "Account",
             NodeKind::AssignmentRule => "AssignmentRule",
+            NodeKind::Rep => "Rep",
         }
     }
 

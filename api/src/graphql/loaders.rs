@@ -7,11 +7,11 @@ use std::sync::Arc;
 use async_graphql::Context;
 use async_graphql::dataloader::Loader;
 use terrane_domain::ids::{
-    AccountId, ApiKeyId, RealignmentId, RuleId, TenantId, TerritoryId, UserId,
+    AccountId, ApiKeyId, RealignmentId, RepId, RuleId, TenantId, TerritoryId, UserId,
 };
 use terrane_persistence::{
-    AccountRecord, ApiKeyRecord, PlacementRecord, RealignmentRecord, RuleRecord, Store, StoreError,
-    TerritoryMetrics, TerritoryRecord, UserRecord,
+    AccountRecord, ApiKeyRecord, MemberRecord, PlacementRecord, RealignmentRecord, RepRecord,
+    RuleRecord, Store, StoreError, TerritoryMetrics, TerritoryRecord, UserRecord,
 };
 
 /// Loads one record of the caller's tenant through the request's batching loader.
@@ -54,6 +54,41 @@ impl Loader<TerritoryId> for RecordLoader {
             .territories_by_ids(keys)
             .await?;
         Ok(rows.into_iter().map(|r| (r.territory.id, r)).collect())
+    }
+}
+
+impl Loader<RepId> for RecordLoader {
+    type Value = RepRecord;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[RepId]) -> Result<HashMap<RepId, Self::Value>, Self::Error> {
+        let rows = self.store.tenant(self.tenant_id).reps_by_ids(keys).await?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+/// Loads each territory's current members, in one query.
+pub struct MembersLoader {
+    store: Store,
+    tenant_id: TenantId,
+}
+
+impl MembersLoader {
+    /// A loader for `tenant_id`.
+    pub fn new(store: Store, tenant_id: TenantId) -> Self {
+        Self { store, tenant_id }
+    }
+}
+
+impl Loader<TerritoryId> for MembersLoader {
+    type Value = Vec<MemberRecord>;
+    type Error = Arc<StoreError>;
+
+    async fn load(
+        &self,
+        keys: &[TerritoryId],
+    ) -> Result<HashMap<TerritoryId, Self::Value>, Self::Error> {
+        Ok(self.store.tenant(self.tenant_id).members_of(keys).await?)
     }
 }
 

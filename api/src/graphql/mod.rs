@@ -12,7 +12,9 @@ pub mod limits;
 pub(crate) mod loaders;
 mod node;
 mod pagination;
+mod quotas;
 pub(crate) mod realignments;
+mod staffing;
 mod territories;
 pub mod types;
 
@@ -36,6 +38,8 @@ pub struct QueryRoot(
     territories::TerritoryQuery,
     accounts::AccountQuery,
     realignments::RealignmentQuery,
+    staffing::StaffingQuery,
+    quotas::QuotaQuery,
     audit::AuditQuery,
     node::NodeQuery,
 );
@@ -47,6 +51,8 @@ pub struct MutationRoot(
     territories::TerritoryMutation,
     accounts::AccountMutation,
     realignments::RealignmentMutation,
+    staffing::StaffingMutation,
+    quotas::QuotaMutation,
 );
 
 /// Terrane's schema type.

@@ -3,12 +3,12 @@
 use async_graphql::{Context, ID, Object, Result};
 use terrane_domain::identity::Permission;
 use terrane_domain::ids::{
-    AccountId, ApiKeyId, AuditEventId, RealignmentId, RuleId, TerritoryId, UserId,
+    AccountId, ApiKeyId, AuditEventId, RealignmentId, RepId, RuleId, TerritoryId, UserId,
 };
 
 use super::ids::{NodeKind, decode};
 use super::types::{
-    Account, ApiKey, AssignmentRule, AuditEvent, Node, Realignment, Tenant, Territory, User,
+    Account, ApiKey, AssignmentRule, AuditEvent, Node, Realignment, Rep, Tenant, Territory, User,
 };
 use super::{ApiError, RequestContext};
 use crate::auth::RoleGuard;
@@ -69,6 +69,11 @@ impl NodeQuery {
                 .load_one(RuleId::from_uuid(uuid))
                 .await?
                 .map(|r| Node::AssignmentRule(AssignmentRule(r))),
+            NodeKind::Rep => loaders
+                .records
+                .load_one(RepId::from_uuid(uuid))
+                .await?
+                .map(|r| Node::Rep(Rep(r))),
             NodeKind::User | NodeKind::ApiKey | NodeKind::AuditEvent => None,
         };
         Ok(node)

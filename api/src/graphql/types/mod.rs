@@ -7,7 +7,9 @@ mod history;
 mod identity;
 mod impact;
 mod node;
+mod quota;
 mod realignment;
+mod rep;
 mod territory;
 
 pub use account::{Account, AssignmentRule};
@@ -16,5 +18,10 @@ pub use history::{AssignmentInterval, TerritorySnapshot};
 pub use identity::{ApiKey, Role, Tenant, User};
 pub use impact::RealignmentImpact;
 pub use node::Node;
+pub use quota::{
+    Actual, Balance, BalanceMeasure, BalanceRowView, FiscalCalendar, Metric, PerformanceRow,
+    QuotaSummary,
+};
 pub use realignment::{Realignment, RealignmentChange, RealignmentStatus};
+pub use rep::{Coverage, GeoPoint, MemberRole, OwnerSuggestion, Rep, RepLoad, TerritoryMember};
 pub use territory::Territory;

@@ -2,7 +2,9 @@
 
 use async_graphql::{ID, Interface};
 
-use super::{Account, ApiKey, AssignmentRule, AuditEvent, Realignment, Tenant, Territory, User};
+use super::{
+    Account, ApiKey, AssignmentRule, AuditEvent, Realignment, Rep, Tenant, Territory, User,
+};
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -24,4 +26,6 @@ pub enum Node {
     Account(Account),
     /// An assignment rule.
     AssignmentRule(AssignmentRule),
+    /// A sales rep.
+    Rep(Rep),
 }

@@ -185,6 +185,51 @@ impl Territory {
         };
         crate::graphql::accounts::list(ctx, filter, first, after).await
     }
+    /// The reps staffing it now (one OWNER at most, any number of OVERLAYs).
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<super::TerritoryMember>> {
+        let members = RequestContext::of(ctx)?
+            .loaders()?
+            .members
+            .load_one(self.0.territory.id)
+            .await
+            .map_err(ApiError::from)?
+            .unwrap_or_default();
+        Ok(members.into_iter().map(super::TerritoryMember).collect())
+    }
+    /// The reps who staffed it at `at` (from its staffing history).
+    async fn members_at(
+        &self,
+        ctx: &Context<'_>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<super::TerritoryMember>> {
+        let members = RequestContext::of(ctx)?
+            .scope()?
+            .members_at(self.0.territory.id, at)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(members.into_iter().map(super::TerritoryMember).collect())
+    }
+    /// Its quota for `period` (e.g. `FY2027-Q1`) beside the sum of its children's.
+    async fn quota(
+        &self,
+        ctx: &Context<'_>,
+        period: String,
+        #[graphql(default)] metric: super::Metric,
+    ) -> Result<super::QuotaSummary> {
+        let parsed = terrane_domain::quota::Period::parse(&period)
+            .map_err(|e| ApiError::BadUserInput(e.to_string()))?;
+        let id = self.0.territory.id;
+        let summaries = RequestContext::of(ctx)?
+            .scope()?
+            .quota_summaries(&[id], parsed, metric.into())
+            .await
+            .map_err(ApiError::from)?;
+        let summary = summaries
+            .get(&id)
+            .copied()
+            .ok_or_else(|| ApiError::internal("quota summary missing"))?;
+        Ok(super::QuotaSummary::new(parsed.label(), summary))
+    }
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
