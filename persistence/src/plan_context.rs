@@ -108,6 +108,14 @@ pub(crate) async fn load<C: ConnectionTrait>(
     let state = state
         .with_accounts(current)
         .with_account_counts(moves::account_counts(conn, tenant, &deleted).await?);
+    let quota_keys: Vec<_> = plan
+        .iter()
+        .filter_map(|c| match c {
+            PlanChange::SetQuota(q) => Some(q.key),
+            _ => None,
+        })
+        .collect();
+    let state = crate::staffing::with_quotas(conn, tenant, state, &quota_keys).await?;
 
     let decided_accounts: Vec<AccountId> = accounts_in(conn, tenant, &decided).await?;
     let facts = records(conn, tenant, &decided_accounts)

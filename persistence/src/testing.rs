@@ -2,6 +2,8 @@
 
 use sea_orm::{ConnectionTrait, Database};
 
+use terrane_domain::ids::{RealignmentId, TenantId, TerritoryId};
+
 use crate::error::StoreError;
 
 /// A database URL nobody else uses: a new PostgreSQL database on the server named by
@@ -97,4 +99,151 @@ pub async fn raw_batched_insert(
     let took = started.elapsed();
     db.execute(&Table::drop().table(table).to_owned()).await?;
     Ok(took)
+}
+
+/// What [`seed_accounts_and_actuals`] writes.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkSeed<'a> {
+    /// Territories the accounts are spread over.
+    pub leaves: &'a [TerritoryId],
+    /// An applied realignment of the tenant, named as the placing one.
+    pub realignment: RealignmentId,
+    /// How many accounts.
+    pub accounts: usize,
+    /// How many sales.
+    pub actuals: usize,
+    /// The first day sales fall on.
+    pub first_day: chrono::NaiveDate,
+    /// Over how many days they spread.
+    pub days: u32,
+}
+
+/// Bench data, written straight into the tables in large batches (the measured operations are
+/// the reads): `accounts` accounts spread round-robin over `leaves`, each placed by realignment
+/// `realignment`, and `actuals` sales spread over the days from `first_day` (for `days` days),
+/// each credited to its account's territory. Returns how long the writes took.
+pub async fn seed_accounts_and_actuals(
+    store: &crate::Store,
+    tenant: TenantId,
+    seed: &BulkSeed<'_>,
+) -> Result<std::time::Duration, StoreError> {
+    let BulkSeed {
+        leaves,
+        realignment,
+        accounts,
+        actuals,
+        first_day,
+        days,
+    } = *seed;
+    use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+
+    use crate::entity::{account, actual, assignment_history};
+    let started = std::time::Instant::now();
+    let tid = tenant.as_uuid();
+    let now = chrono::Utc::now();
+    let txn = store.db.begin().await?;
+    let mut ids = Vec::with_capacity(accounts);
+    const BATCH: usize = 1_000;
+    for start in (0..accounts).step_by(BATCH) {
+        let end = (start + BATCH).min(accounts);
+        let mut rows = Vec::with_capacity(end - start);
+        let mut placed = Vec::with_capacity(end - start);
+        for i in start..end {
+            let id = uuid::Uuid::now_v7();
+            ids.push(id);
+            rows.push(account::ActiveModel {
+                tenant_id: Set(tid),
+                id: Set(id),
+                external_id: Set(format!("B-{i:07}")),
+                name: Set(format!("Bench account {i}")),
+                lat: Set(Some(40.0 + (i % 100) as f64 / 10.0)),
+                lon: Set(Some(-100.0 + (i % 70) as f64 / 10.0)),
+                address: Set(None),
+                industry: Set(Some(["retail", "software", "health"][i % 3].to_owned())),
+                segment: Set(Some(["SMB", "MID_MARKET"][i % 2].to_owned())),
+                potential_hundredths: Set(((i % 1_000) as i64 + 1) * 10_000),
+                workload_hundredths: Set(((i % 40) as i64 + 1) * 100),
+                attributes: Set("{}".into()),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+            placed.push(assignment_history::ActiveModel {
+                tenant_id: Set(tid),
+                id: Set(uuid::Uuid::now_v7()),
+                account_id: Set(id),
+                territory_id: Set(leaves[i % leaves.len()].as_uuid()),
+                source: Set("MANUAL".into()),
+                rule_id: Set(None),
+                pinned: Set(false),
+                valid_from: Set(now),
+                valid_to: Set(None),
+                realignment_id: Set(realignment.as_uuid()),
+                ended_by_realignment_id: Set(None),
+            });
+        }
+        account::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+        assignment_history::Entity::insert_many(placed)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for start in (0..actuals).step_by(BATCH * 2) {
+        let end = (start + BATCH * 2).min(actuals);
+        let rows = (start..end).map(|i| {
+            let a = i % accounts.max(1);
+            actual::ActiveModel {
+                tenant_id: Set(tid),
+                id: Set(uuid::Uuid::now_v7()),
+                account_id: Set(ids[a]),
+                territory_id: Set(Some(leaves[a % leaves.len()].as_uuid())),
+                sold_on: Set(first_day + chrono::Days::new(u64::from((i as u32) % days.max(1)))),
+                metric: Set("REVENUE".into()),
+                amount_hundredths: Set(((i % 500) as i64 + 1) * 100),
+                created_at: Set(now),
+            }
+        });
+        actual::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    // Fresh statistics, as a long-running database would have.
+    store.db.execute_unprepared("ANALYZE").await?;
+    Ok(started.elapsed())
+}
+
+/// A raw grouped sum of the tenant's actuals in a date range, the baseline the performance
+/// bench compares against (the least any performance view must read).
+pub async fn raw_actuals_sum(
+    store: &crate::Store,
+    tenant: TenantId,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<std::time::Duration, StoreError> {
+    use sea_orm::{Statement, Value};
+    let backend = store.backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT territory_id, SUM(amount_hundredths) FROM actuals WHERE tenant_id = $1 AND metric = 'REVENUE' AND sold_on >= $2 AND sold_on < $3 GROUP BY territory_id"
+        }
+        _ => {
+            "SELECT territory_id, SUM(amount_hundredths) FROM actuals WHERE tenant_id = ? AND metric = 'REVENUE' AND sold_on >= ? AND sold_on < ? GROUP BY territory_id"
+        }
+    };
+    let started = std::time::Instant::now();
+    store
+        .db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                Value::from(tenant.as_uuid()),
+                Value::from(from),
+                Value::from(to),
+            ],
+        ))
+        .await?;
+    Ok(started.elapsed())
 }

@@ -499,3 +499,64 @@ async fn sales_are_credited_by_date_and_performance_shows_pace_and_rank() {
         "ACCOUNT_NOT_FOUND"
     );
 }
+
+#[tokio::test]
+async fn staffing_and_quotas_can_be_planned_in_a_draft_applied_and_reverted() {
+    use terrane_tests::workflow::{add, add_ok, apply, draft};
+    let app = TestApp::spawn().await;
+    let a = app.sign_up("acme").await;
+    let t = a.token.as_str();
+    let west = app.create_territory(t, "West", "WEST", None).await;
+    let ada = create_rep(
+        &app,
+        t,
+        json!({ "name": "Ada", "email": "ada@acme.test", "capacity": 100 }),
+    )
+    .await["rep"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let plan = draft(&app, t, "FY27 staffing").await;
+    let bad = add(
+        &app,
+        t,
+        &plan,
+        json!([{ "setQuota": { "territoryId": west, "period": "FY27", "amount": "-3" } }]),
+    )
+    .await;
+    let codes: Vec<&str> = bad["data"]["addRealignmentChanges"]["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["UNKNOWN_PERIOD", "INVALID_AMOUNT"], "{bad}");
+    add_ok(
+        &app,
+        t,
+        &plan,
+        json!([
+            { "assignRep": { "territoryId": west, "repId": ada, "role": "OWNER" } },
+            { "setQuota": { "territoryId": west, "period": "FY2027", "amount": "500000" } },
+        ]),
+    )
+    .await;
+    let applied = apply(&app, t, &plan, None).await;
+    assert_eq!(applied["userErrors"], json!([]), "{applied}");
+    let now = app
+        .ok(Some(t), "query($t: ID!) { territory(id: $t) { members { role rep { name } } quota(period: \"FY2027\") { amount } } }", json!({ "t": west }))
+        .await;
+    assert_eq!(
+        now["territory"],
+        json!({ "members": [{ "role": "OWNER", "rep": { "name": "Ada" } }], "quota": { "amount": "500000.00" } })
+    );
+    let undone = revert(&app, t, &plan).await;
+    assert_eq!(undone["userErrors"], json!([]), "{undone}");
+    let after = app
+        .ok(Some(t), "query($t: ID!) { territory(id: $t) { members { role } quota(period: \"FY2027\") { amount } } }", json!({ "t": west }))
+        .await;
+    assert_eq!(
+        after["territory"],
+        json!({ "members": [], "quota": { "amount": null } })
+    );
+}

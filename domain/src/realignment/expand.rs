@@ -123,6 +123,8 @@ fn expand(
         PlanChange::MergeTerritories(c) => merge(state, index, c).map_err(|p| vec![p]),
         PlanChange::SplitTerritory(c) => split(state, index, c, inputs).map_err(|p| vec![p]),
         PlanChange::RerunAssignment(c) => Ok(rerun(state, c.territory_id, inputs)),
+        PlanChange::SetMember(c) => Ok(vec![Change::SetMember(*c)]),
+        PlanChange::SetQuota(c) => Ok(vec![Change::SetQuota(*c)]),
     }
 }
 

@@ -4,7 +4,7 @@
 //! the base it was planned against (territory versions, accounts' places), so applying a draft
 //! after someone else changed the same things is refused as a conflict instead of overwriting.
 
-use super::change::{CreateTerritory, MoveTerritory, UpdateTerritory};
+use super::change::{CreateTerritory, MoveTerritory, SetMember, SetQuota, UpdateTerritory};
 use super::state::AlignmentState;
 use crate::ids::{AccountId, TerritoryId};
 use crate::territory::{Boundary, TerritoryCode, TerritoryName};
@@ -28,6 +28,10 @@ pub enum PlanChange {
     SplitTerritory(SplitTerritory),
     /// Decide the accounts of a territory's subtree (or every account) again with the engine.
     RerunAssignment(RerunAssignment),
+    /// Give a rep a role on a territory, or take it away (`assignRep` / `unassignRep`).
+    SetMember(SetMember),
+    /// Set a territory's quota for a period.
+    SetQuota(SetQuota),
 }
 
 /// Move accounts.
@@ -108,7 +112,12 @@ impl PlanChange {
                     })
                     .collect();
             }
-            PlanChange::CreateTerritory(_) | PlanChange::RerunAssignment(_) => {}
+            // Staffing and quota changes are checked against the state they are applied to
+            // (one OWNER, live territory, active rep); they keep no base.
+            PlanChange::CreateTerritory(_)
+            | PlanChange::RerunAssignment(_)
+            | PlanChange::SetMember(_)
+            | PlanChange::SetQuota(_) => {}
             PlanChange::UpdateTerritory(c) => {
                 c.expected_version = c.expected_version.or_else(|| version(c.id));
             }
@@ -170,7 +179,10 @@ impl PlanChange {
                 m.from_version = None;
                 m.into_version = None;
             }
-            PlanChange::CreateTerritory(_) | PlanChange::RerunAssignment(_) => {}
+            PlanChange::CreateTerritory(_)
+            | PlanChange::RerunAssignment(_)
+            | PlanChange::SetMember(_)
+            | PlanChange::SetQuota(_) => {}
         }
         c
     }
@@ -228,6 +240,9 @@ impl PlanChange {
             PlanChange::MergeTerritories(_) => "mergeTerritories",
             PlanChange::SplitTerritory(_) => "splitTerritory",
             PlanChange::RerunAssignment(_) => "rerunAssignment",
+            PlanChange::SetMember(c) if c.role.is_some() => "assignRep",
+            PlanChange::SetMember(_) => "unassignRep",
+            PlanChange::SetQuota(_) => "setQuota",
         }
     }
 }

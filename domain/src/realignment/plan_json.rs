@@ -3,11 +3,14 @@
 
 use serde_json::{Value, json};
 
-use super::change::{CreateTerritory, MoveTerritory, UpdateTerritory};
+use super::change::{CreateTerritory, MoveTerritory, SetMember, SetQuota, UpdateTerritory};
 use super::plan::{
     DeletePlan, MergeTerritories, MoveAccounts, PlanChange, RerunAssignment, SplitTerritory,
 };
-use crate::ids::{AccountId, TerritoryId};
+use crate::account::Amount;
+use crate::ids::{AccountId, RepId, TerritoryId};
+use crate::quota::{Metric, Period, QuotaKey};
+use crate::rep::MemberRole;
 use crate::territory::{Boundary, TerritoryCode, TerritoryName};
 
 impl PlanChange {
@@ -66,6 +69,17 @@ impl PlanChange {
                 "expectedVersion": c.expected_version,
             }),
             PlanChange::RerunAssignment(c) => json!({ "territoryId": c.territory_id }),
+            PlanChange::SetMember(c) => json!({
+                "territoryId": c.territory_id,
+                "repId": c.rep_id,
+                "role": c.role.map(MemberRole::as_str),
+            }),
+            PlanChange::SetQuota(c) => json!({
+                "territoryId": c.key.territory_id,
+                "period": c.key.period.label(),
+                "metric": c.key.metric.as_str(),
+                "amount": c.amount.map(|a| a.value().to_string()),
+            }),
         };
         v["type"] = json!(self.kind());
         v
@@ -126,6 +140,27 @@ impl PlanChange {
             }),
             "rerunAssignment" => PlanChange::RerunAssignment(RerunAssignment {
                 territory_id: opt_territory(&v["territoryId"])?,
+            }),
+            "assignRep" | "unassignRep" => PlanChange::SetMember(SetMember {
+                territory_id: territory(&v["territoryId"])?,
+                rep_id: RepId::from_uuid(uuid(&v["repId"])?),
+                role: match v["role"].as_str() {
+                    None => None,
+                    Some(r) => Some(MemberRole::parse(r).map_err(|e| e.to_string())?),
+                },
+            }),
+            "setQuota" => PlanChange::SetQuota(SetQuota {
+                key: QuotaKey {
+                    territory_id: territory(&v["territoryId"])?,
+                    period: Period::parse(v["period"].as_str().unwrap_or_default())
+                        .map_err(|e| e.to_string())?,
+                    metric: Metric::parse(v["metric"].as_str().unwrap_or_default())
+                        .ok_or("unknown metric")?,
+                },
+                amount: match v["amount"].as_str() {
+                    None => None,
+                    Some(a) => Some(Amount::parse(a).map_err(|e| e.to_string())?),
+                },
             }),
             other => return Err(format!("unknown change type {other}")),
         })
@@ -227,6 +262,24 @@ mod tests {
                 expected_version: Some(1),
             }),
             PlanChange::RerunAssignment(RerunAssignment { territory_id: None }),
+            PlanChange::SetMember(SetMember {
+                territory_id: t(),
+                rep_id: RepId::new(),
+                role: Some(MemberRole::Owner),
+            }),
+            PlanChange::SetMember(SetMember {
+                territory_id: t(),
+                rep_id: RepId::new(),
+                role: None,
+            }),
+            PlanChange::SetQuota(SetQuota {
+                key: QuotaKey {
+                    territory_id: t(),
+                    period: Period::parse("FY2027-Q2").unwrap(),
+                    metric: Metric::Units,
+                },
+                amount: Some(Amount::parse("12.5").unwrap()),
+            }),
         ];
         for change in changes {
             let back = PlanChange::from_json(&change.to_json()).unwrap();

@@ -3,10 +3,12 @@
 
 use async_graphql::{ID, InputObject, Json, MaybeUndefined, OneofObject, SimpleObject};
 use chrono::{DateTime, Utc};
+use terrane_domain::account::Amount;
 use terrane_domain::ids::{AccountId, TerritoryId};
+use terrane_domain::quota::{Period, QuotaKey};
 use terrane_domain::realignment::{
     CreateTerritory, DeletePlan, MergeTerritories, MoveAccounts, MoveTerritory, PlanChange,
-    Problem, RerunAssignment, SplitTerritory, UpdateTerritory,
+    Problem, RerunAssignment, SetMember, SetQuota, SplitTerritory, UpdateTerritory,
 };
 use terrane_domain::territory::{TerritoryCode, TerritoryName};
 
@@ -37,6 +39,46 @@ pub enum RealignmentChangeInput {
     SplitTerritory(SplitTerritoryChange),
     /// Decide the accounts of a territory's subtree again with the engine (pins stay).
     RerunAssignment(RerunAssignmentChange),
+    /// Give a rep a role on a territory (one OWNER per territory).
+    AssignRep(AssignRepChange),
+    /// Take a rep off a territory.
+    UnassignRep(UnassignRepChange),
+    /// Set a territory's quota for a period.
+    SetQuota(SetQuotaChange),
+}
+
+/// Give a rep a role on a territory.
+#[derive(InputObject)]
+pub struct AssignRepChange {
+    /// The territory.
+    pub territory_id: ID,
+    /// The rep.
+    pub rep_id: ID,
+    /// OWNER or OVERLAY.
+    pub role: crate::graphql::types::MemberRole,
+}
+
+/// Take a rep off a territory.
+#[derive(InputObject)]
+pub struct UnassignRepChange {
+    /// The territory.
+    pub territory_id: ID,
+    /// The rep.
+    pub rep_id: ID,
+}
+
+/// Set a territory's quota for a period.
+#[derive(InputObject)]
+pub struct SetQuotaChange {
+    /// The territory.
+    pub territory_id: ID,
+    /// `FY2027`, `FY2027-Q1` or `FY2027-M01`.
+    pub period: String,
+    /// What it counts.
+    #[graphql(default)]
+    pub metric: crate::graphql::types::Metric,
+    /// The amount (zero or more, at most two decimals).
+    pub amount: rust_decimal::Decimal,
 }
 
 /// Move accounts.
@@ -296,6 +338,50 @@ impl RealignmentChangeInput {
                 Some(PlanChange::RerunAssignment(RerunAssignment {
                     territory_id: Some(territory(&c.territory_id)?),
                 }))
+            }
+            RealignmentChangeInput::AssignRep(c) => Some(PlanChange::SetMember(SetMember {
+                territory_id: territory(&c.territory_id)?,
+                rep_id: decode_as(&c.rep_id, NodeKind::Rep)?,
+                role: Some(c.role.into()),
+            })),
+            RealignmentChangeInput::UnassignRep(c) => Some(PlanChange::SetMember(SetMember {
+                territory_id: territory(&c.territory_id)?,
+                rep_id: decode_as(&c.rep_id, NodeKind::Rep)?,
+                role: None,
+            })),
+            RealignmentChangeInput::SetQuota(c) => {
+                let territory_id = territory(&c.territory_id)?;
+                let period = Period::parse(&c.period)
+                    .map_err(|e| {
+                        errors.push(change_error(
+                            index,
+                            "period",
+                            "UNKNOWN_PERIOD",
+                            e.to_string(),
+                        ))
+                    })
+                    .ok();
+                let amount = Amount::new(c.amount)
+                    .map_err(|e| {
+                        errors.push(change_error(
+                            index,
+                            "amount",
+                            "INVALID_AMOUNT",
+                            format!("amount: {e}"),
+                        ))
+                    })
+                    .ok();
+                match (period, amount) {
+                    (Some(period), Some(amount)) => Some(PlanChange::SetQuota(SetQuota {
+                        key: QuotaKey {
+                            territory_id,
+                            period,
+                            metric: c.metric.into(),
+                        },
+                        amount: Some(amount),
+                    })),
+                    _ => None,
+                }
             }
         })
     }

@@ -1,0 +1,251 @@
+//! Bench: the monitoring views at scale — `performance(period)` over every territory of a tenant
+//! with 5,000+ territories, 1,000,000 accounts and 5,000,000 actuals, and `balance(parent)` over
+//! 100 children — each against a baseline measured in the same run on the same store: a raw
+//! grouped SUM of the period's actuals (the least a performance view must read).
+//!
+//!   cargo bench -p terrane-persistence --bench monitoring [-- ACCOUNTS ACTUALS]
+//!   BENCH_DATABASE_URL=postgres://… cargo bench -p terrane-persistence --bench monitoring
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use terrane_domain::account::Amount;
+use terrane_domain::audit::{Actor, ActorKind};
+use terrane_domain::identity::{DisplayName, Email, Role, TenantName, TenantSlug};
+use terrane_domain::ids::{SessionId, TenantId, TerritoryId, UserId};
+use terrane_domain::quota::{Metric, Period, QuotaKey};
+use terrane_domain::realignment::{Change, CreateTerritory, SetQuota};
+use terrane_domain::territory::{TerritoryCode, TerritoryName};
+use terrane_persistence::testing::{BulkSeed, raw_actuals_sum, seed_accounts_and_actuals};
+use terrane_persistence::{
+    BalanceMeasure, NewSession, NewUser, RealignmentRequest, SignUp, Store, WriteContext,
+};
+
+const REGIONS: usize = 50;
+const LEAVES_PER_REGION: usize = 100;
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+fn territory(id: TerritoryId, code: String, parent: Option<TerritoryId>) -> Change {
+    Change::CreateTerritory(CreateTerritory {
+        id,
+        name: TerritoryName::parse(&code).unwrap(),
+        code: TerritoryCode::parse(&code).unwrap(),
+        parent_id: parent,
+        boundary: None,
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let numbers: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let accounts = numbers.first().copied().unwrap_or(1_000_000);
+    let actuals = numbers.get(1).copied().unwrap_or(5_000_000);
+    let url = match std::env::var("BENCH_DATABASE_URL") {
+        Ok(url) => url,
+        Err(_) => format!(
+            "sqlite://{}",
+            std::env::temp_dir()
+                .join(format!("terrane-monitoring-{}.db", uuid::Uuid::now_v7()))
+                .display()
+        ),
+    };
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let admin = NewUser {
+        id: UserId::new(),
+        email: Email::parse("bench@example.com").unwrap(),
+        display_name: DisplayName::parse("Bench").unwrap(),
+        role: Role::Admin,
+        password_hash: "not-a-real-hash".into(),
+    };
+    let tenant_id = TenantId::new();
+    let slug = format!("bench-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+    let sign_up = SignUp {
+        tenant_id,
+        slug: TenantSlug::parse(&slug).unwrap(),
+        name: TenantName::parse("Bench").unwrap(),
+        session: NewSession {
+            id: SessionId::new(),
+            user_id: admin.id,
+            token_hash: format!("{:064}", 0),
+            expires_at: chrono::Utc::now(),
+        },
+        admin,
+    };
+    store.sign_up(&sign_up, None).await.unwrap().unwrap();
+    let scope = store.tenant(tenant_id);
+    let ctx = WriteContext {
+        actor: Actor {
+            kind: ActorKind::User,
+            id: Some(uuid::Uuid::now_v7()),
+        },
+        request_id: Some("bench".into()),
+    };
+
+    // A country, 50 regions, 100 leaves each: 5,051 territories.
+    let root = TerritoryId::new();
+    let mut changes = vec![territory(root, "ROOT".into(), None)];
+    let mut regions = Vec::new();
+    let mut leaves = Vec::new();
+    for r in 0..REGIONS {
+        let region = TerritoryId::new();
+        regions.push(region);
+        changes.push(territory(region, format!("R{r:02}"), Some(root)));
+        for l in 0..LEAVES_PER_REGION {
+            let leaf = TerritoryId::new();
+            leaves.push(leaf);
+            changes.push(territory(leaf, format!("R{r:02}-L{l:03}"), Some(region)));
+        }
+    }
+    let territories = changes.len();
+    let created = scope
+        .apply_realignment(
+            RealignmentRequest {
+                title: "Bench design".into(),
+                reason: None,
+                changes,
+            },
+            &ctx,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let year = Period::parse("FY2026").unwrap();
+    let quotas: Vec<Change> = leaves
+        .iter()
+        .chain(&regions)
+        .enumerate()
+        .map(|(i, t)| {
+            Change::SetQuota(SetQuota {
+                key: QuotaKey {
+                    territory_id: *t,
+                    period: year,
+                    metric: Metric::Revenue,
+                },
+                amount: Some(Amount::from_hundredths(100_000_000 + i as i64)),
+            })
+        })
+        .collect();
+    scope
+        .apply_realignment(
+            RealignmentRequest {
+                title: "Bench quotas".into(),
+                reason: None,
+                changes: quotas,
+            },
+            &ctx,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let first_day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let seeded = seed_accounts_and_actuals(
+        &store,
+        tenant_id,
+        &BulkSeed {
+            leaves: &leaves,
+            realignment: created.realignment.id,
+            accounts,
+            actuals,
+            first_day,
+            days: 365,
+        },
+    )
+    .await
+    .unwrap();
+    println!(
+        "{} · {territories} territories, {accounts} accounts, {actuals} actuals (seeded in {:.1} s)",
+        store.backend_name(),
+        seeded.as_secs_f64()
+    );
+
+    let today = NaiveDate::from_ymd_opt(2026, 8, 15).unwrap();
+    let quarter = Period::parse("FY2026-Q3").unwrap();
+    let (mut perf_year, mut perf_quarter, mut raw_year, mut balance, mut raw_quarter) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..5 {
+        let t = Instant::now();
+        let rows = scope
+            .performance(year, None, Metric::Revenue, today)
+            .await
+            .unwrap();
+        perf_year.push(t.elapsed());
+        assert_eq!(rows.len(), territories);
+        let t = Instant::now();
+        scope
+            .performance(quarter, None, Metric::Revenue, today)
+            .await
+            .unwrap();
+        perf_quarter.push(t.elapsed());
+        raw_year.push(
+            raw_actuals_sum(
+                &store,
+                tenant_id,
+                first_day,
+                NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            )
+            .await
+            .unwrap(),
+        );
+        raw_quarter.push(
+            raw_actuals_sum(
+                &store,
+                tenant_id,
+                NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            )
+            .await
+            .unwrap(),
+        );
+        let t = Instant::now();
+        let view = scope
+            .balance(
+                Some(regions[0]),
+                Some(year),
+                Metric::Revenue,
+                BalanceMeasure::Workload,
+            )
+            .await
+            .unwrap();
+        balance.push(t.elapsed());
+        assert_eq!(view.lines.len(), LEAVES_PER_REGION);
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let (py, pq, ry, rq, b) = (
+        median(perf_year),
+        median(perf_quarter),
+        median(raw_year),
+        median(raw_quarter),
+        median(balance),
+    );
+    println!(
+        "performance(FY2026, all territories): {:>8.1} ms  (target < 1000 ms)",
+        ms(py)
+    );
+    println!(
+        "  raw grouped SUM of the year's actuals: {:>8.1} ms  ratio {:.2}x",
+        ms(ry),
+        ms(py) / ms(ry)
+    );
+    println!(
+        "performance(FY2026-Q3, all territories): {:>6.1} ms",
+        ms(pq)
+    );
+    println!(
+        "  raw grouped SUM of the quarter's actuals: {:>5.1} ms  ratio {:.2}x",
+        ms(rq),
+        ms(pq) / ms(rq)
+    );
+    println!(
+        "balance(region, 100 children):          {:>8.1} ms  (target < 100 ms)",
+        ms(b)
+    );
+}
