@@ -49,12 +49,14 @@ async fn the_readme_session_works_as_written() {
     let mut last_territory: Option<String> = None;
     let mut realignment: Option<String> = None;
     let mut account: Option<String> = None;
+    let mut rep: Option<String> = None;
     for block in blocks {
         let mut query = block.clone();
         for (placeholder, value) in [
             ("PARENT_ID", &last_territory),
             ("REALIGNMENT_ID", &realignment),
             ("ACCOUNT_ID", &account),
+            ("REP_ID", &rep),
         ] {
             if let Some(value) = value {
                 query = query.replace(placeholder, value);
@@ -89,6 +91,15 @@ async fn the_readme_session_works_as_written() {
         if let Some(impact) = response["data"]["realignment"].get("impact") {
             assert_eq!(impact["problems"], json!([]), "{impact}");
             assert_eq!(impact["movedAccounts"], 1, "{impact}");
+        }
+        if let Some(id) = response["data"]["createRep"]["rep"]["id"].as_str() {
+            rep = Some(id.to_owned());
+        }
+        if let Some(rows) = response["data"]["performance"].as_array() {
+            assert!(
+                rows.iter().any(|r| r["actual"] != "0.00"),
+                "the README's sales show up: {rows:?}"
+            );
         }
         if let Some(report) = response["data"].get("importAccounts") {
             assert_eq!(report["committed"], true, "{report}");
