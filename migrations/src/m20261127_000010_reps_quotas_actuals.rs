@@ -1,5 +1,5 @@
-//! Reps and who staffs which territory, quotas, recorded sales (actuals), and each tenant's
-//! fiscal calendar.
+//! Reps and who staffs which territory, quotas, recorded sales (actuals) with their monthly
+//! totals, and each tenant's fiscal calendar.
 //!
 //! `territory_members` and `quotas` keep history the way `assignment_history` does: the current
 //! row is the open interval (`valid_to IS NULL`), each row names the realignment that opened it
@@ -163,6 +163,30 @@ impl MigrationTrait for Migration {
                 .create_index(tenant_table::index("actuals", cols))
                 .await?;
         }
+        // Sales summed per territory and calendar month, kept with every insert: every fiscal
+        // period starts on the first of a month, so any period's figures are a sum of at most
+        // (territories × 12) of these rows, however many sales there are.
+        manager
+            .create_table(
+                tenant_table::create("actual_totals")
+                    .col(uuid("territory_id"))
+                    .col(string_len("metric", 16))
+                    .col(date("month"))
+                    .col(big_integer("amount_hundredths"))
+                    .col(big_integer("sales"))
+                    .primary_key(&mut tenant_table::primary_key(&[
+                        "metric",
+                        "month",
+                        "territory_id",
+                    ]))
+                    .foreign_key(&mut tenant_table::reference(
+                        "actual_totals",
+                        "territory_id",
+                        "territories",
+                    ))
+                    .to_owned(),
+            )
+            .await?;
         let db = manager.get_connection();
         for sql in PARTIAL_INDEXES {
             db.execute_unprepared(sql).await?;
@@ -171,7 +195,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["actuals", "quotas", "territory_members", "reps"] {
+        for table in [
+            "actual_totals",
+            "actuals",
+            "quotas",
+            "territory_members",
+            "reps",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

@@ -1,11 +1,12 @@
 //! Recorded sales (actuals). Each is credited, when it is written, to the territory that held
 //! its account on the sale's date, read from `assignment_history` — so a realignment later in
-//! the quarter does not rewrite whose sale it was. A sale dated before the account's first
+//! the quarter does not rewrite whose sale it was. Monthly totals per territory are kept in the
+//! same transaction, so performance views sum thousands of rows, not millions. A sale dated before the account's first
 //! placement (history starts when Terrane first placed it) goes to that first territory.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
@@ -18,7 +19,7 @@ use terrane_domain::quota::Metric;
 use uuid::Uuid;
 
 use crate::audit;
-use crate::entity::{account, actual, assignment_history};
+use crate::entity::{account, actual, actual_total, assignment_history};
 use crate::error::StoreError;
 use crate::import::RowError;
 use crate::scope::{TenantScope, WriteContext};
@@ -125,12 +126,76 @@ fn credit(history: Option<&Vec<Interval>>, day: NaiveDate, now: DateTime<Utc>) -
         .map(|(territory, _, _)| *territory)
 }
 
+/// Per (territory, first day of the month): the sum and number of sales.
+pub(crate) type MonthTotals = HashMap<(Uuid, NaiveDate), (i64, i64)>;
+
+/// Adds sales to the monthly totals (created or incremented, in the caller's transaction).
+pub(crate) async fn add_to_totals<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    totals: &MonthTotals,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+    let entries: Vec<_> = totals.iter().collect();
+    for chunk in entries.chunks(BATCH) {
+        let rows =
+            chunk.iter().map(
+                |((territory, month), (amount, sales))| actual_total::ActiveModel {
+                    tenant_id: Set(tenant),
+                    metric: Set(Metric::Revenue.as_str().to_owned()),
+                    month: Set(*month),
+                    territory_id: Set(*territory),
+                    amount_hundredths: Set(*amount),
+                    sales: Set(*sales),
+                },
+            );
+        let on_conflict = OnConflict::columns([
+            actual_total::Column::TenantId,
+            actual_total::Column::Metric,
+            actual_total::Column::Month,
+            actual_total::Column::TerritoryId,
+        ])
+        .value(
+            actual_total::Column::AmountHundredths,
+            Expr::col((actual_total::Entity, actual_total::Column::AmountHundredths))
+                .add(Expr::cust("excluded.amount_hundredths")),
+        )
+        .value(
+            actual_total::Column::Sales,
+            Expr::col((actual_total::Entity, actual_total::Column::Sales))
+                .add(Expr::cust("excluded.sales")),
+        )
+        .to_owned();
+        actual_total::Entity::insert_many(rows)
+            .on_conflict(on_conflict)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The first day of `day`'s calendar month.
+pub(crate) fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
 async fn insert<C: ConnectionTrait>(
     conn: &C,
     tenant: Uuid,
     rows: &[ActualRecord],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let mut totals = MonthTotals::new();
+    for r in rows {
+        if let Some(territory) = r.territory_id {
+            let entry = totals
+                .entry((territory.as_uuid(), month_of(r.sold_on)))
+                .or_default();
+            entry.0 += r.amount.hundredths().unwrap_or(0);
+            entry.1 += 1;
+        }
+    }
+    add_to_totals(conn, tenant, &totals).await?;
     for chunk in rows.chunks(BATCH) {
         let models = chunk.iter().map(|r| {
             Ok(actual::ActiveModel {

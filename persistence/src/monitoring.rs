@@ -15,7 +15,7 @@ use terrane_domain::rep::{Candidate, Suggestion, TerritoryProfile, suggest};
 use terrane_domain::territory::Territory;
 use uuid::Uuid;
 
-use crate::entity::{account, actual, assignment, territory_member};
+use crate::entity::{account, actual_total, assignment, territory_member};
 use crate::error::StoreError;
 use crate::metrics::TerritoryMetrics;
 use crate::reps::RepRecord;
@@ -105,24 +105,25 @@ struct Trait {
 }
 
 impl TenantScope<'_> {
-    /// Sales per territory (direct) in `[from, to)`, one grouped range scan of a covering index.
+    /// Sales per territory (direct) in `[from, to)` — both first days of months, as every
+    /// fiscal period's bounds are — from the monthly totals.
     async fn actuals_between(
         &self,
         metric: Metric,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<HashMap<TerritoryId, i64>, StoreError> {
-        let total = Expr::expr(Func::sum(Expr::col(actual::Column::AmountHundredths)))
+        let total = Expr::expr(Func::sum(Expr::col(actual_total::Column::AmountHundredths)))
             .cast_as(Alias::new("BIGINT"));
         let query = Query::select()
-            .column(actual::Column::TerritoryId)
+            .column(actual_total::Column::TerritoryId)
             .expr_as(total, Alias::new("total"))
-            .from(actual::Entity)
-            .and_where(Expr::col(actual::Column::TenantId).eq(self.tid()))
-            .and_where(Expr::col(actual::Column::Metric).eq(metric.as_str()))
-            .and_where(Expr::col(actual::Column::SoldOn).gte(from))
-            .and_where(Expr::col(actual::Column::SoldOn).lt(to))
-            .group_by_col(actual::Column::TerritoryId)
+            .from(actual_total::Entity)
+            .and_where(Expr::col(actual_total::Column::TenantId).eq(self.tid()))
+            .and_where(Expr::col(actual_total::Column::Metric).eq(metric.as_str()))
+            .and_where(Expr::col(actual_total::Column::Month).gte(from))
+            .and_where(Expr::col(actual_total::Column::Month).lt(to))
+            .group_by_col(actual_total::Column::TerritoryId)
             .to_owned();
         let statement = self.db.get_database_backend().build(&query);
         Ok(Sum::find_by_statement(statement)

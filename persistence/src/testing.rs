@@ -189,25 +189,37 @@ pub async fn seed_accounts_and_actuals(
             .exec_without_returning(&txn)
             .await?;
     }
+    let mut totals = crate::actuals::MonthTotals::new();
     for start in (0..actuals).step_by(BATCH * 2) {
         let end = (start + BATCH * 2).min(actuals);
-        let rows = (start..end).map(|i| {
-            let a = i % accounts.max(1);
-            actual::ActiveModel {
-                tenant_id: Set(tid),
-                id: Set(uuid::Uuid::now_v7()),
-                account_id: Set(ids[a]),
-                territory_id: Set(Some(leaves[a % leaves.len()].as_uuid())),
-                sold_on: Set(first_day + chrono::Days::new(u64::from((i as u32) % days.max(1)))),
-                metric: Set("REVENUE".into()),
-                amount_hundredths: Set(((i % 500) as i64 + 1) * 100),
-                created_at: Set(now),
-            }
-        });
+        let rows: Vec<_> = (start..end)
+            .map(|i| {
+                let a = i % accounts.max(1);
+                let territory = leaves[a % leaves.len()].as_uuid();
+                let day = first_day + chrono::Days::new(u64::from((i as u32) % days.max(1)));
+                let amount = ((i % 500) as i64 + 1) * 100;
+                let entry = totals
+                    .entry((territory, crate::actuals::month_of(day)))
+                    .or_default();
+                entry.0 += amount;
+                entry.1 += 1;
+                actual::ActiveModel {
+                    tenant_id: Set(tid),
+                    id: Set(uuid::Uuid::now_v7()),
+                    account_id: Set(ids[a]),
+                    territory_id: Set(Some(territory)),
+                    sold_on: Set(day),
+                    metric: Set("REVENUE".into()),
+                    amount_hundredths: Set(amount),
+                    created_at: Set(now),
+                }
+            })
+            .collect();
         actual::Entity::insert_many(rows)
             .exec_without_returning(&txn)
             .await?;
     }
+    crate::actuals::add_to_totals(&txn, tid, &totals).await?;
     txn.commit().await?;
     // Fresh statistics, as a long-running database would have.
     store.db.execute_unprepared("ANALYZE").await?;

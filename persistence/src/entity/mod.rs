@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod actual;
+pub mod actual_total;
 pub mod api_key;
 pub mod assignment;
 pub mod assignment_history;
