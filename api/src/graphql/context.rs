@@ -7,7 +7,9 @@ use async_graphql::dataloader::DataLoader;
 use terrane_persistence::{Principal, Store, TenantScope, WriteContext};
 
 use super::error::ApiError;
-use super::loaders::{ChildrenLoader, MembersLoader, MetricsLoader, PlacementLoader, RecordLoader};
+use super::loaders::{
+    ChildrenLoader, MembersLoader, MetricsLoader, PlacementLoader, QuotaLoader, RecordLoader,
+};
 
 /// Per-request state, handed to the schema as request data.
 pub struct RequestContext {
@@ -33,6 +35,8 @@ pub struct Loaders {
     pub metrics: DataLoader<MetricsLoader>,
     /// Current members, by territory id.
     pub members: DataLoader<MembersLoader>,
+    /// Quota summaries, by (territory, period, metric).
+    pub quotas: DataLoader<QuotaLoader>,
 }
 
 impl RequestContext {
@@ -50,6 +54,7 @@ impl RequestContext {
             ),
             metrics: DataLoader::new(MetricsLoader::new(store.clone(), p.tenant_id), tokio::spawn),
             members: DataLoader::new(MembersLoader::new(store.clone(), p.tenant_id), tokio::spawn),
+            quotas: DataLoader::new(QuotaLoader::new(store.clone(), p.tenant_id), tokio::spawn),
         });
         Self {
             store,

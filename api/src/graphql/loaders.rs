@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use async_graphql::Context;
 use async_graphql::dataloader::Loader;
+use terrane_domain::quota::{Metric, Period};
 use terrane_domain::ids::{
     AccountId, ApiKeyId, RealignmentId, RepId, RuleId, TenantId, TerritoryId, UserId,
 };
 use terrane_persistence::{
     AccountRecord, ApiKeyRecord, MemberRecord, PlacementRecord, RealignmentRecord, RepRecord,
-    RuleRecord, Store, StoreError, TerritoryMetrics, TerritoryRecord, UserRecord,
+    QuotaSummary, RuleRecord, Store, StoreError, TerritoryMetrics, TerritoryRecord, UserRecord,
 };
 
 /// Loads one record of the caller's tenant through the request's batching loader.
@@ -89,6 +90,46 @@ impl Loader<TerritoryId> for MembersLoader {
         keys: &[TerritoryId],
     ) -> Result<HashMap<TerritoryId, Self::Value>, Self::Error> {
         Ok(self.store.tenant(self.tenant_id).members_of(keys).await?)
+    }
+}
+
+/// Loads territories' quota summaries (own quota beside the children's total), one pair of
+/// queries per (period, metric) asked in the response.
+pub struct QuotaLoader {
+    store: Store,
+    tenant_id: TenantId,
+}
+
+impl QuotaLoader {
+    /// A loader for `tenant_id`.
+    pub fn new(store: Store, tenant_id: TenantId) -> Self {
+        Self { store, tenant_id }
+    }
+}
+
+/// Which quota summary: a territory's, for one period and metric.
+pub type QuotaKey = (TerritoryId, Period, Metric);
+
+impl Loader<QuotaKey> for QuotaLoader {
+    type Value = QuotaSummary;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[QuotaKey]) -> Result<HashMap<QuotaKey, Self::Value>, Self::Error> {
+        let mut groups: HashMap<(Period, Metric), Vec<TerritoryId>> = HashMap::new();
+        for (territory, period, metric) in keys {
+            groups.entry((*period, *metric)).or_default().push(*territory);
+        }
+        let scope = self.store.tenant(self.tenant_id);
+        let mut out = HashMap::with_capacity(keys.len());
+        for ((period, metric), territories) in groups {
+            let summaries = scope.quota_summaries(&territories, period, metric).await?;
+            out.extend(
+                summaries
+                    .into_iter()
+                    .map(|(territory, s)| ((territory, period, metric), s)),
+            );
+        }
+        Ok(out)
     }
 }
 

@@ -218,15 +218,12 @@ impl Territory {
     ) -> Result<super::QuotaSummary> {
         let parsed = terrane_domain::quota::Period::parse(&period)
             .map_err(|e| ApiError::BadUserInput(e.to_string()))?;
-        let id = self.0.territory.id;
-        let summaries = RequestContext::of(ctx)?
-            .scope()?
-            .quota_summaries(&[id], parsed, metric.into())
+        let summary = RequestContext::of(ctx)?
+            .loaders()?
+            .quotas
+            .load_one((self.0.territory.id, parsed, metric.into()))
             .await
-            .map_err(ApiError::from)?;
-        let summary = summaries
-            .get(&id)
-            .copied()
+            .map_err(ApiError::from)?
             .ok_or_else(|| ApiError::internal("quota summary missing"))?;
         Ok(super::QuotaSummary::new(parsed.label(), summary))
     }
