@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use terrane_domain::account::{Amount, Location};
 use terrane_domain::identity::Email;
 use terrane_domain::ids::TerritoryId;
-use terrane_domain::quota::{Metric, PeriodKind, QuotaKey, spread_over};
+use terrane_domain::quota::{Metric, QuotaKey, spread_over};
 use terrane_domain::realignment::{Change, SetMember, SetQuota};
 use terrane_domain::rep::{Capacity, MemberRole, RepName, Skills};
 use terrane_persistence::{RealignmentRequest, RepFields, TenantScope, WriteContext};
@@ -62,7 +62,7 @@ pub async fn seed(
     }
     let settings = scope.fiscal_settings().await?;
     let today = Utc::now().date_naive();
-    let year = settings.calendar.period_of(today, |_| PeriodKind::Year);
+    let year = settings.calendar.year_of(today);
     let weights = [1, 1, 1, 1].map(Decimal::from);
     for (i, (territory, _, _)) in territories.iter().enumerate() {
         let whole = Decimal::from(1_000_000 + 150_000 * (i % 5) as i64);
@@ -86,7 +86,7 @@ pub async fn seed(
         anyhow::bail!("demo staffing refused: {problems:?}");
     }
     // The quarter so far: a sale every few accounts, spread over the days elapsed.
-    let quarter = settings.calendar.period_of(today, PeriodKind::Quarter);
+    let quarter = settings.calendar.quarter_of(today);
     let (start, _) = settings.calendar.range(quarter);
     let days = (today - start).num_days().max(0) + 1;
     let mut csv = String::from("account,date,amount\n");

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use async_graphql::Context;
 use async_graphql::dataloader::Loader;
-use terrane_domain::quota::{Metric, Period};
 use terrane_domain::ids::{
     AccountId, ApiKeyId, RealignmentId, RepId, RuleId, TenantId, TerritoryId, UserId,
 };
+use terrane_domain::quota::{Metric, Period};
 use terrane_persistence::{
-    AccountRecord, ApiKeyRecord, MemberRecord, PlacementRecord, RealignmentRecord, RepRecord,
-    QuotaSummary, RuleRecord, Store, StoreError, TerritoryMetrics, TerritoryRecord, UserRecord,
+    AccountRecord, ApiKeyRecord, MemberRecord, PlacementRecord, QuotaSummary, RealignmentRecord,
+    RepRecord, RuleRecord, Store, StoreError, TerritoryMetrics, TerritoryRecord, UserRecord,
 };
 
 /// Loads one record of the caller's tenant through the request's batching loader.
@@ -117,7 +117,10 @@ impl Loader<QuotaKey> for QuotaLoader {
     async fn load(&self, keys: &[QuotaKey]) -> Result<HashMap<QuotaKey, Self::Value>, Self::Error> {
         let mut groups: HashMap<(Period, Metric), Vec<TerritoryId>> = HashMap::new();
         for (territory, period, metric) in keys {
-            groups.entry((*period, *metric)).or_default().push(*territory);
+            groups
+                .entry((*period, *metric))
+                .or_default()
+                .push(*territory);
         }
         let scope = self.store.tenant(self.tenant_id);
         let mut out = HashMap::with_capacity(keys.len());

@@ -148,14 +148,8 @@ fn calendar_view(s: FiscalSettings) -> FiscalCalendar {
     FiscalCalendar {
         start_month: s.calendar.start_month(),
         underperforming_threshold: s.underperforming_threshold * 100.0,
-        current_year: s
-            .calendar
-            .period_of(today, |_| quota::PeriodKind::Year)
-            .label(),
-        current_quarter: s
-            .calendar
-            .period_of(today, quota::PeriodKind::Quarter)
-            .label(),
+        current_year: s.calendar.year_of(today).label(),
+        current_quarter: s.calendar.quarter_of(today).label(),
     }
 }
 

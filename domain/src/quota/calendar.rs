@@ -173,6 +173,16 @@ impl FiscalCalendar {
         self.period_of(date, PeriodKind::Month)
     }
 
+    /// The fiscal quarter containing `date`.
+    pub fn quarter_of(&self, date: NaiveDate) -> Period {
+        self.period_of(date, |month| PeriodKind::Quarter((month - 1) / 3 + 1))
+    }
+
+    /// The fiscal year containing `date`.
+    pub fn year_of(&self, date: NaiveDate) -> Period {
+        self.period_of(date, |_| PeriodKind::Year)
+    }
+
     /// How much of `period` has elapsed on `date` (0 before it starts, 1 after it ends): the
     /// pace a territory's results should keep.
     pub fn elapsed(&self, period: Period, date: NaiveDate) -> f64 {
@@ -257,6 +267,20 @@ mod tests {
             let year = month.parent().unwrap().parent().unwrap();
             let (y_from, y_to) = calendar.range(year);
             proptest::prop_assert!(y_from <= d && d < y_to);
+        }
+    }
+
+    #[test]
+    fn the_quarter_and_year_of_a_date() {
+        let feb = FiscalCalendar::new(2).unwrap();
+        assert_eq!(feb.quarter_of(date(2026, 11, 27)).label(), "FY2027-Q4");
+        assert_eq!(feb.quarter_of(date(2026, 2, 1)).label(), "FY2027-Q1");
+        assert_eq!(feb.year_of(date(2026, 1, 31)).label(), "FY2026");
+        let jan = FiscalCalendar::new(1).unwrap();
+        assert_eq!(jan.quarter_of(date(2026, 11, 27)).label(), "FY2026-Q4");
+        for d in [date(2026, 11, 27), date(2027, 1, 1), date(2026, 7, 1)] {
+            let (start, end) = feb.range(feb.quarter_of(d));
+            assert!(start <= d && d < end, "{d}");
         }
     }
 }
