@@ -71,6 +71,22 @@ impl Store {
         Ok(())
     }
 
+    /// The role the store's queries run as on PostgreSQL (the app role; `None` on SQLite), for
+    /// operators and tests.
+    pub async fn database_role(&self) -> Result<Option<String>, StoreError> {
+        if self.backend() != DbBackend::Postgres {
+            return Ok(None);
+        }
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT current_user::text",
+            ))
+            .await?;
+        Ok(row.map(|r| r.try_get_by_index(0)).transpose()?)
+    }
+
     /// Which kind of database this is.
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()
