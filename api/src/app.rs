@@ -22,6 +22,11 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// `sqlite://file.db`, `sqlite::memory:` or `postgres://…`.
     pub database_url: String,
+    /// PostgreSQL: the URL of the schema's owner, used only to migrate; the server then serves
+    /// through `database_url` as the app role (see the README's security section). Without it,
+    /// `database_url` migrates too (its user must then be the owner, and a superuser or a member
+    /// of the app role).
+    pub migrate_database_url: Option<String>,
     /// Seed the demo tenant.
     pub demo: bool,
     /// Production mode: no introspection, no field suggestions.
@@ -52,6 +57,7 @@ impl Settings {
         Self {
             listen,
             database_url: database_url.into(),
+            migrate_database_url: None,
             demo: false,
             production: false,
             session_ttl: chrono::Duration::hours(12),
@@ -78,10 +84,12 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, seeds (with `demo`) and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let store = Store::connect(&settings.database_url)
-            .await
-            .context("connecting to the database")?;
-        store.migrate().await.context("migrating the database")?;
+        let store = Store::open(
+            &settings.database_url,
+            settings.migrate_database_url.as_deref(),
+        )
+        .await
+        .context("migrating and connecting to the database")?;
         let hasher = PasswordHasher::new(settings.password_concurrency)?;
         if settings.demo {
             crate::demo::seed(&store, &hasher)

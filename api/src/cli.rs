@@ -116,6 +116,29 @@ pub struct DatabaseArgs {
     /// `sqlite://file.db` (default, embedded) or `postgres://user:pass@host/db`.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// PostgreSQL only: the schema owner's URL, used to migrate. The server then connects with
+    /// `--database-url` as the app role `terrane_app` (that URL's user is the role or a member
+    /// of it). Default: `--database-url` does both.
+    #[arg(long, env = "TERRANE_MIGRATE_DATABASE_URL")]
+    pub migrate_database_url: Option<String>,
+}
+
+impl DatabaseArgs {
+    /// The URL migrations run with.
+    pub fn migrate_url(&self) -> &str {
+        self.migrate_database_url
+            .as_deref()
+            .unwrap_or(&self.database_url)
+    }
+
+    /// Migrates, then connects to serve.
+    async fn open(&self) -> anyhow::Result<terrane_persistence::Store> {
+        Ok(terrane_persistence::Store::open(
+            &self.database_url,
+            self.migrate_database_url.as_deref(),
+        )
+        .await?)
+    }
 }
 
 /// Options of `serve`.
@@ -166,6 +189,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 cli.log_format
             });
             let mut settings = Settings::new(args.listen, args.database.database_url);
+            settings.migrate_database_url = args.database.migrate_database_url;
             settings.demo = args.demo;
             settings.production = args.production;
             settings.request_limits.timeout =
@@ -178,8 +202,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate(args) => {
             telemetry::init(cli.log_format);
-            let store = terrane_persistence::Store::connect(&args.database_url).await?;
-            store.migrate().await?;
+            terrane_persistence::Store::migrate_database(args.migrate_url()).await?;
             tracing::info!("database is up to date");
         }
         Command::PrintSchema => {
@@ -202,12 +225,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Opens the store and finds a tenant by slug, for the commands that act on one tenant.
 async fn tenant_store(
-    database_url: &str,
+    database: &DatabaseArgs,
     slug: &str,
 ) -> anyhow::Result<(terrane_persistence::Store, terrane_domain::ids::TenantId)> {
     use anyhow::Context as _;
-    let store = terrane_persistence::Store::connect(database_url).await?;
-    store.migrate().await?;
+    let store = database.open().await?;
     let slug = terrane_domain::identity::TenantSlug::parse(slug)?;
     let tenant = store
         .tenant_by_slug(&slug)
@@ -225,7 +247,7 @@ fn cli_context(what: &str) -> terrane_persistence::WriteContext {
 }
 
 async fn run_assignment(args: RunAssignmentArgs) -> anyhow::Result<()> {
-    let (store, tenant) = tenant_store(&args.database.database_url, &args.tenant).await?;
+    let (store, tenant) = tenant_store(&args.database, &args.tenant).await?;
     let started = std::time::Instant::now();
     let run = store
         .tenant(tenant)
@@ -251,7 +273,7 @@ async fn import_accounts(args: ImportAccountsArgs) -> anyhow::Result<()> {
     use anyhow::Context as _;
     use terrane_persistence::ImportMode;
 
-    let (store, tenant) = tenant_store(&args.database.database_url, &args.tenant).await?;
+    let (store, tenant) = tenant_store(&args.database, &args.tenant).await?;
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("opening {}", args.file.display()))?;
     let mode = if args.skip_invalid {

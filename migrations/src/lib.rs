@@ -4,7 +4,9 @@
 //! key to another tenant-owned table is composite `(tenant_id, x_id)`: the database itself
 //! refuses a reference from one tenant's row to another tenant's row. Two tables are not
 //! tenant-owned: `tenants` itself, and `login_attempts` (throttling counts an attempt before
-//! any tenant is known to match).
+//! any tenant is known to match). On PostgreSQL every tenant-owned table is also under forced
+//! row-level security (see [`rls`]); a migration that adds a tenant table after
+//! `m20261127_000020_row_level_security` calls [`rls::enable_tenant_rls`] for it.
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -19,6 +21,8 @@ mod m20261127_000007_idempotency;
 mod m20261127_000008_tenant_scoped_token_keys;
 mod m20261127_000009_login_attempts;
 mod m20261127_000010_reps_quotas_actuals;
+mod m20261127_000020_row_level_security;
+pub mod rls;
 mod tenant_table;
 
 /// Runs Terrane's migrations in order.
@@ -38,6 +42,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_tenant_scoped_token_keys::Migration),
             Box::new(m20261127_000009_login_attempts::Migration),
             Box::new(m20261127_000010_reps_quotas_actuals::Migration),
+            // 011-019 are kept for tables added before this; 020 covers whatever they create.
+            // Later migrations call `rls::enable_tenant_rls` for their own tables.
+            Box::new(m20261127_000020_row_level_security::Migration),
         ]
     }
 }

@@ -38,8 +38,7 @@ async fn main() {
                 .display()
         ),
     };
-    let store = Store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
+    let store = Store::open(&url, None).await.unwrap();
     let admin = NewUser {
         id: UserId::new(),
         email: Email::parse("bench@example.com").unwrap(),
@@ -153,7 +152,7 @@ async fn main() {
         let applied = scope.apply_draft(draft.id, None, &ctx).await.unwrap();
         let took = started.elapsed();
         assert!(applied.is_ok(), "{applied:?}");
-        let raw = terrane_persistence::testing::raw_batched_insert(&store, n)
+        let raw = terrane_persistence::testing::raw_batched_insert(&url, n)
             .await
             .unwrap();
         println!(

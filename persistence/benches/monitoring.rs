@@ -57,8 +57,7 @@ async fn main() {
                 .display()
         ),
     };
-    let store = Store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
+    let store = Store::open(&url, None).await.unwrap();
     let admin = NewUser {
         id: UserId::new(),
         email: Email::parse("bench@example.com").unwrap(),

@@ -326,13 +326,14 @@ impl TenantScope<'_> {
         &self,
         territory: TerritoryId,
     ) -> Result<Vec<AccountId>, StoreError> {
+        let db = self.conn().await?;
         let ids: Vec<uuid::Uuid> = assignment::Entity::find()
             .select_only()
             .column(assignment::Column::AccountId)
             .filter(assignment::Column::TenantId.eq(self.tid()))
             .filter(assignment::Column::TerritoryId.eq(territory.as_uuid()))
             .into_tuple()
-            .all(self.db)
+            .all(&db)
             .await?;
         Ok(ids.into_iter().map(AccountId::from_uuid).collect())
     }
@@ -342,10 +343,11 @@ impl TenantScope<'_> {
         &self,
         ids: &[AccountId],
     ) -> Result<Vec<AccountRecord>, StoreError> {
+        let db = self.conn().await?;
         account::Entity::find()
             .filter(account::Column::TenantId.eq(self.tid()))
             .filter(account::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
-            .all(self.db)
+            .all(&db)
             .await?
             .into_iter()
             .map(AccountRecord::try_from)
@@ -357,10 +359,11 @@ impl TenantScope<'_> {
         &self,
         ids: &[AccountId],
     ) -> Result<HashMap<AccountId, PlacementRecord>, StoreError> {
+        let db = self.conn().await?;
         assignment::Entity::find()
             .filter(assignment::Column::TenantId.eq(self.tid()))
             .filter(assignment::Column::AccountId.is_in(ids.iter().map(|i| i.as_uuid())))
-            .all(self.db)
+            .all(&db)
             .await?
             .into_iter()
             .map(|m| {
@@ -380,6 +383,7 @@ impl TenantScope<'_> {
         filter: &AccountFilter,
         page: PageRequest<AccountId>,
     ) -> Result<Page<AccountRecord>, StoreError> {
+        let db = self.conn().await?;
         let tenant = self.tid();
         let mut query = account::Entity::find().filter(account::Column::TenantId.eq(tenant));
         let assigned = |territory: Option<TerritoryId>| {
@@ -430,14 +434,14 @@ impl TenantScope<'_> {
                     .add(lower_like(account::Column::ExternalId, search)),
             );
         }
-        let total = query.clone().count(self.db).await?;
+        let total = query.clone().count(&db).await?;
         if let Some(after) = page.after {
             query = query.filter(account::Column::Id.gt(after.as_uuid()));
         }
         let rows = query
             .order_by_asc(account::Column::Id)
             .limit(page.first + 1)
-            .all(self.db)
+            .all(&db)
             .await?;
         Page::from_overfetch(rows, page.first, total).try_map(AccountRecord::try_from)
     }

@@ -129,6 +129,7 @@ impl TenantScope<'_> {
         filter: &AuditFilter,
         page: PageRequest<i64>,
     ) -> Result<Page<AuditEvent>, StoreError> {
+        let db = self.conn().await?;
         let mut query = self.audit_query();
         if let Some(id) = filter.entity_id {
             query = query.filter(Column::EntityId.eq(id));
@@ -151,20 +152,21 @@ impl TenantScope<'_> {
         if let Some(to) = filter.to {
             query = query.filter(Column::At.lt(to));
         }
-        let total = query.clone().count(self.db).await?;
+        let total = query.clone().count(&db).await?;
         if let Some(after) = page.after {
             query = query.filter(Column::Seq.gt(after));
         }
         let rows = query
             .order_by_asc(Column::Seq)
             .limit(page.first + 1)
-            .all(self.db)
+            .all(&db)
             .await?;
         Ok(Page::from_overfetch(rows, page.first, total).map(from_model))
     }
 
     /// Recomputes the whole chain, streaming it in batches.
     pub async fn audit_integrity(&self) -> Result<ChainReport, StoreError> {
+        let db = self.conn().await?;
         let mut verifier = ChainVerifier::new();
         let mut after = 0i64;
         loop {
@@ -173,7 +175,7 @@ impl TenantScope<'_> {
                 .filter(Column::Seq.gt(after))
                 .order_by_asc(Column::Seq)
                 .limit(VERIFY_BATCH)
-                .all(self.db)
+                .all(&db)
                 .await?;
             let Some(last) = rows.last() else { break };
             after = last.seq;
@@ -188,10 +190,11 @@ impl TenantScope<'_> {
 impl TenantScope<'_> {
     /// One audit event by id.
     pub async fn audit_event(&self, id: AuditEventId) -> Result<Option<AuditEvent>, StoreError> {
+        let db = self.conn().await?;
         let found = self
             .audit_query()
             .filter(Column::Id.eq(id.as_uuid()))
-            .one(self.db)
+            .one(&db)
             .await?;
         Ok(found.map(from_model))
     }

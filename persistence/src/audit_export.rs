@@ -43,6 +43,7 @@ impl TenantScope<'_> {
     /// taking the whole run keeps the export one unbroken chain that verifies offline. The end
     /// is fixed now, so events appended meanwhile are left for the next export.
     pub async fn audit_export(&self, range: AuditRange) -> Result<AuditExportCursor, StoreError> {
+        let db = self.conn().await?;
         let mut first = self.audit_query();
         if let Some(from) = range.from {
             first = first.filter(Column::At.gte(from));
@@ -55,13 +56,13 @@ impl TenantScope<'_> {
             .select_only()
             .column_as(Column::Seq.min(), "seq")
             .into_tuple()
-            .one(self.db)
+            .one(&db)
             .await?;
         let last: Option<Option<i64>> = last
             .select_only()
             .column_as(Column::Seq.max(), "seq")
             .into_tuple()
-            .one(self.db)
+            .one(&db)
             .await?;
         Ok(match (first.flatten(), last.flatten()) {
             (Some(first), Some(last)) => AuditExportCursor { next: first, last },
@@ -74,6 +75,7 @@ impl TenantScope<'_> {
         &self,
         cursor: &mut AuditExportCursor,
     ) -> Result<Vec<AuditEvent>, StoreError> {
+        let db = self.conn().await?;
         if cursor.is_done() {
             return Ok(vec![]);
         }
@@ -83,7 +85,7 @@ impl TenantScope<'_> {
             .filter(Column::Seq.lte(cursor.last))
             .order_by_asc(Column::Seq)
             .limit(EXPORT_BATCH)
-            .all(self.db)
+            .all(&db)
             .await?;
         // A missing seq inside the run (a deleted row) must not end the export early: the
         // verifier reports the gap, so only an empty read means the run is exhausted.

@@ -1,10 +1,18 @@
 //! Opening the database: SQLite tuned for durability and concurrency, or PostgreSQL.
+//!
+//! On PostgreSQL the schema is migrated by its owner (the migrate URL, or the URL itself) and
+//! the server's queries run as [`APP_ROLE`]: every pooled connection starts with
+//! `role=terrane_app`, so the URL's user must be that role or a member of it (a superuser may
+//! be any role), and the store refuses to serve when that role could bypass row-level security.
 
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+};
 use terrane_domain::ids::TenantId;
+use terrane_migrations::rls::APP_ROLE;
 use terrane_migrations::{Migrator, MigratorTrait};
 
 use crate::error::StoreError;
@@ -18,50 +26,65 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects to `url` (`sqlite://file.db`, `sqlite::memory:` or `postgres://…`), creating a
-    /// SQLite file when it does not exist yet.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let mut options = ConnectOptions::new(url.to_owned());
-        options
-            .sqlx_logging(false)
-            .acquire_timeout(Duration::from_secs(10));
-        if url.starts_with("sqlite:") {
-            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-            // One writer at a time is SQLite's rule; WAL lets readers run beside it, so a few
-            // connections help. An in-memory database exists per connection, so it gets one.
-            options.max_connections(if in_memory { 1 } else { 8 });
-            options.map_sqlx_sqlite_opts(move |opts| {
-                let opts = opts
-                    .create_if_missing(true)
-                    .foreign_keys(true)
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(10));
-                if in_memory {
-                    opts
-                } else {
-                    opts.journal_mode(SqliteJournalMode::Wal)
-                }
-            });
+    /// Creates or upgrades the schema at `migrate_url` (or `url`), then connects to `url` to
+    /// serve: what the server does on start. On PostgreSQL `migrate_url` names the owner of the
+    /// schema and `url` a login that may act as the app role; one URL may be both when its user
+    /// is a superuser or a member of the app role.
+    pub async fn open(url: &str, migrate_url: Option<&str>) -> Result<Self, StoreError> {
+        if is_postgres(url) {
+            Self::migrate_database(migrate_url.unwrap_or(url)).await?;
+            Self::connect(url).await
         } else {
-            options.max_connections(16);
+            // An in-memory SQLite database lives in its one connection: migrate through it.
+            let store = Self::connect(url).await?;
+            Migrator::up(&store.db, None).await?;
+            Ok(store)
         }
-        let db = Database::connect(options).await?;
+    }
+
+    /// Creates or upgrades the schema at `url`, connected as the URL's own user (the owner).
+    pub async fn migrate_database(url: &str) -> Result<(), StoreError> {
+        let owner = Database::connect(options(url, false)).await?;
+        Migrator::up(&owner, None).await?;
+        owner.close().await?;
+        Ok(())
+    }
+
+    /// Connects to an already migrated `url` (`sqlite://file.db`, `sqlite::memory:` or
+    /// `postgres://…`) to serve, creating a SQLite file when it does not exist yet. On
+    /// PostgreSQL every connection acts as the app role, checked to be held to row-level
+    /// security.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let db = Database::connect(options(url, true)).await?;
+        if db.get_database_backend() == DbBackend::Postgres {
+            check_serving_role(&db).await?;
+        }
         Ok(Self {
             db,
             geo_cache: Default::default(),
         })
     }
 
-    /// Creates or upgrades the schema.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.db, None).await?;
-        Ok(())
-    }
-
     /// Checks the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.db.ping().await?;
         Ok(())
+    }
+
+    /// The role the store's queries run as on PostgreSQL (the app role; `None` on SQLite), for
+    /// operators and tests.
+    pub async fn database_role(&self) -> Result<Option<String>, StoreError> {
+        if self.backend() != DbBackend::Postgres {
+            return Ok(None);
+        }
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT current_user::text",
+            ))
+            .await?;
+        Ok(row.map(|r| r.try_get_by_index(0)).transpose()?)
     }
 
     /// Which kind of database this is.
@@ -88,4 +111,66 @@ impl Store {
         self.db.close().await?;
         Ok(())
     }
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres")
+}
+
+/// How to connect to `url`; `serving` connections to PostgreSQL act as the app role.
+fn options(url: &str, serving: bool) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        // One writer at a time is SQLite's rule; WAL lets readers run beside it, so a few
+        // connections help. An in-memory database exists per connection, so it gets one.
+        options.max_connections(if in_memory { 1 } else { 8 });
+        options.map_sqlx_sqlite_opts(move |opts| {
+            let opts = opts
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10));
+            if in_memory {
+                opts
+            } else {
+                opts.journal_mode(SqliteJournalMode::Wal)
+            }
+        });
+    } else {
+        options.max_connections(16);
+        if serving {
+            // `SET ROLE` from the first moment of every pooled connection (a startup option,
+            // so no statement can run before it).
+            options.map_sqlx_postgres_opts(|opts| opts.options([("role", APP_ROLE)]));
+        }
+    }
+    options
+}
+
+/// Refuses to serve as a role that row-level security would not hold: a superuser, a role with
+/// `BYPASSRLS`, or one that owns a table of the schema (an owner is held only because of
+/// `FORCE`, and could switch it off).
+async fn check_serving_role(db: &DatabaseConnection) -> Result<(), StoreError> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_user::text, r.rolsuper OR r.rolbypassrls OR EXISTS ( \
+                 SELECT FROM pg_class c WHERE c.relowner = r.oid \
+                 AND c.relnamespace = current_schema()::regnamespace) \
+             FROM pg_roles r WHERE r.rolname = current_user",
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Config("the serving role is not in pg_roles".into()))?;
+    let (role, unsafe_role): (String, bool) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    if unsafe_role {
+        return Err(StoreError::Config(format!(
+            "refusing to serve as role {role}: it is a superuser, has BYPASSRLS or owns tables, \
+             so row-level security would not hold it"
+        )));
+    }
+    Ok(())
 }

@@ -290,7 +290,8 @@ impl TenantScope<'_> {
         &self,
         id: RealignmentId,
     ) -> Result<Vec<StoredChange>, StoreError> {
-        stored_changes(self.db, self.tid(), id).await
+        let db = self.conn().await?;
+        stored_changes(&db, self.tid(), id).await
     }
 
     /// Realignments, newest first, optionally of one status.
@@ -299,19 +300,20 @@ impl TenantScope<'_> {
         status: Option<RealignmentStatus>,
         page: PageRequest<RealignmentId>,
     ) -> Result<Page<RealignmentRecord>, StoreError> {
+        let db = self.conn().await?;
         use realignment_entity::Column;
         let mut query = realignment_entity::Entity::find().filter(Column::TenantId.eq(self.tid()));
         if let Some(status) = status {
             query = query.filter(Column::Status.eq(status.as_str()));
         }
-        let total = query.clone().count(self.db).await?;
+        let total = query.clone().count(&db).await?;
         if let Some(after) = page.after {
             query = query.filter(Column::Id.lt(after.as_uuid()));
         }
         let rows = query
             .order_by_desc(Column::Id)
             .limit(page.first + 1)
-            .all(self.db)
+            .all(&db)
             .await?;
         Page::from_overfetch(rows, page.first, total).try_map(RealignmentRecord::try_from)
     }

@@ -11,6 +11,10 @@ pub enum StoreError {
     /// A stored row no longer parses into a domain value: a bug or tampering, never user input.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// The database is set up in a way the store refuses to run on (e.g. a serving role that
+    /// row-level security would not hold).
+    #[error("database configuration: {0}")]
+    Config(String),
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(DbErr),

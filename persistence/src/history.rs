@@ -108,14 +108,16 @@ impl TenantScope<'_> {
         account: AccountId,
         at: DateTime<Utc>,
     ) -> Result<Option<AssignmentInterval>, StoreError> {
+        let db = self.conn().await?;
         use assignment_history::Column;
         let found = assignment_history::Entity::find()
             .filter(Column::TenantId.eq(self.tid()))
             .filter(Column::AccountId.eq(account.as_uuid()))
             .filter(live_at(Column::ValidFrom, Column::ValidTo, at))
             .order_by_desc(Column::ValidFrom)
-            .one(self.db)
+            .one(&db)
             .await?;
+        drop(db); // `territory_at` takes its own connection; never hold two at once
         let Some(found) = found.map(interval).transpose()? else {
             return Ok(None);
         };
@@ -129,6 +131,7 @@ impl TenantScope<'_> {
         &self,
         account: AccountId,
     ) -> Result<Vec<AssignmentInterval>, StoreError> {
+        let db = self.conn().await?;
         use assignment_history::Column;
         let intervals: Vec<AssignmentInterval> = assignment_history::Entity::find()
             .filter(Column::TenantId.eq(self.tid()))
@@ -136,7 +139,7 @@ impl TenantScope<'_> {
             // Zero-length intervals are steps inside one realignment, never a real state.
             .order_by_asc(Column::ValidFrom)
             .order_by_asc(Column::Id)
-            .all(self.db)
+            .all(&db)
             .await?
             .into_iter()
             .filter(|m| m.valid_to != Some(m.valid_from))
@@ -149,7 +152,7 @@ impl TenantScope<'_> {
             .filter(territory_history::Column::TenantId.eq(self.tid()))
             .filter(territory_history::Column::TerritoryId.is_in(territories))
             .order_by_asc(territory_history::Column::ValidFrom)
-            .all(self.db)
+            .all(&db)
             .await?
         {
             let s = snapshot(row)?;
@@ -175,13 +178,14 @@ impl TenantScope<'_> {
         id: TerritoryId,
         at: DateTime<Utc>,
     ) -> Result<Option<TerritorySnapshot>, StoreError> {
+        let db = self.conn().await?;
         use territory_history::Column;
         territory_history::Entity::find()
             .filter(Column::TenantId.eq(self.tid()))
             .filter(Column::TerritoryId.eq(id.as_uuid()))
             .filter(live_at(Column::ValidFrom, Column::ValidTo, at))
             .order_by_desc(Column::ValidFrom)
-            .one(self.db)
+            .one(&db)
             .await?
             .map(snapshot)
             .transpose()
@@ -193,6 +197,7 @@ impl TenantScope<'_> {
         at: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<TerritorySnapshot>, StoreError> {
+        let db = self.conn().await?;
         use territory_history::Column;
         let found: Vec<TerritorySnapshot> = territory_history::Entity::find()
             .filter(Column::TenantId.eq(self.tid()))
@@ -200,7 +205,7 @@ impl TenantScope<'_> {
             .order_by_asc(Column::Code)
             .order_by_asc(Column::TerritoryId)
             .limit(limit)
-            .all(self.db)
+            .all(&db)
             .await?
             .into_iter()
             .map(snapshot)

@@ -6,12 +6,12 @@
 //! A claim whose request never finished (the process died) is taken over once it is stale.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::connect::Store;
 use crate::entity::idempotency_key;
 use crate::error::StoreError;
-use crate::scope::TenantScope;
+use crate::scope::{TenantScope, finish};
 
 /// What a claim found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +46,10 @@ impl TenantScope<'_> {
         times: ClaimTimes,
     ) -> Result<IdempotencyClaim, StoreError> {
         // Two rounds: a stale row found in the first is deleted, then the insert is retried.
+        // Each step runs in its own tenant connection: on PostgreSQL a refused insert ends the
+        // transaction it ran in.
         for _ in 0..2 {
+            let db = self.conn().await?;
             let row = idempotency_key::ActiveModel {
                 tenant_id: Set(self.tid()),
                 key: Set(key.to_owned()),
@@ -55,16 +58,20 @@ impl TenantScope<'_> {
                 created_at: Set(times.now),
             };
             match idempotency_key::Entity::insert(row)
-                .exec_without_returning(self.db)
+                .exec_without_returning(&db)
                 .await
                 .map_err(StoreError::from)
             {
-                Ok(_) => return Ok(IdempotencyClaim::Claimed),
-                Err(StoreError::UniqueViolation(_)) => {}
+                Ok(_) => {
+                    finish(db).await?;
+                    return Ok(IdempotencyClaim::Claimed);
+                }
+                Err(StoreError::UniqueViolation(_)) => drop(db),
                 Err(e) => return Err(e),
             }
+            let db = self.conn().await?;
             let Some(existing) = idempotency_key::Entity::find_by_id((self.tid(), key.to_owned()))
-                .one(self.db)
+                .one(&db)
                 .await?
             else {
                 continue; // released meanwhile
@@ -77,8 +84,9 @@ impl TenantScope<'_> {
                     .filter(idempotency_key::Column::TenantId.eq(self.tid()))
                     .filter(idempotency_key::Column::Key.eq(key))
                     .filter(idempotency_key::Column::CreatedAt.eq(existing.created_at))
-                    .exec(self.db)
+                    .exec(&db)
                     .await?;
+                finish(db).await?;
                 continue;
             }
             return Ok(if existing.request_hash != request_hash {
@@ -100,6 +108,7 @@ impl TenantScope<'_> {
         request_hash: &str,
         response: &str,
     ) -> Result<(), StoreError> {
+        let db = self.conn().await?;
         idempotency_key::Entity::update_many()
             .col_expr(
                 idempotency_key::Column::Response,
@@ -108,9 +117,9 @@ impl TenantScope<'_> {
             .filter(idempotency_key::Column::TenantId.eq(self.tid()))
             .filter(idempotency_key::Column::Key.eq(key))
             .filter(idempotency_key::Column::RequestHash.eq(request_hash))
-            .exec(self.db)
+            .exec(&db)
             .await?;
-        Ok(())
+        finish(db).await
     }
 
     /// Frees `key` without an answer (the request did not finish), so a retry runs it again.
@@ -119,20 +128,36 @@ impl TenantScope<'_> {
         key: &str,
         request_hash: &str,
     ) -> Result<(), StoreError> {
+        let db = self.conn().await?;
         idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::TenantId.eq(self.tid()))
             .filter(idempotency_key::Column::Key.eq(key))
             .filter(idempotency_key::Column::RequestHash.eq(request_hash))
             .filter(idempotency_key::Column::Response.is_null())
-            .exec(self.db)
+            .exec(&db)
             .await?;
-        Ok(())
+        finish(db).await
     }
 }
 
 impl Store {
     /// Deletes the keys of every tenant created before `before` (maintenance); returns how many.
     pub async fn purge_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        if self.backend() == sea_orm::DbBackend::Postgres {
+            // Row-level security keeps the app role to one tenant; this owner-defined function
+            // (migration 020) deletes expired keys of all of them and nothing else.
+            let row = self
+                .db
+                .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT terrane_purge_idempotency_keys($1)",
+                    [before.into()],
+                ))
+                .await?
+                .ok_or_else(|| StoreError::corrupt("purge returned no row"))?;
+            let purged: i64 = row.try_get_by_index(0)?;
+            return Ok(u64::try_from(purged).unwrap_or(0));
+        }
         Ok(idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::CreatedAt.lt(before))
             .exec(&self.db)

@@ -205,11 +205,12 @@ impl TenantScope<'_> {
         };
         audit::append(&txn, self.tenant_id, vec![event], now).await?;
         txn.commit().await?;
-        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        if self.pool.get_database_backend() == sea_orm::DbBackend::Postgres {
             // A bulk load leaves PostgreSQL's statistics stale until autovacuum gets round to
             // it, and the next bulk move would plan scans instead of index lookups meanwhile.
-            self.db
-                .execute_unprepared("ANALYZE accounts, assignment_history, realignment_moves")
+            // ANALYZE needs the owner's rights: an owner-defined function of migration 020.
+            self.pool
+                .execute_unprepared("SELECT terrane_analyze_alignment()")
                 .await?;
         }
         Ok(Ok(ImportReport {

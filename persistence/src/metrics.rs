@@ -113,24 +113,34 @@ async fn grouped<C: ConnectionTrait>(
         .collect())
 }
 
+/// [`TenantScope::direct_metrics`] on a connection the caller holds.
+pub(crate) async fn direct_metrics<C: ConnectionTrait>(
+    conn: &C,
+    tenant_id: Uuid,
+    ids: &[TerritoryId],
+) -> Result<HashMap<TerritoryId, TerritoryMetrics>, StoreError> {
+    // Chunked: a parent may have more children than a statement may bind parameters.
+    let mut all = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(5_000) {
+        all.extend(grouped(conn, tenant_id, Some(chunk)).await?);
+    }
+    Ok(all)
+}
+
 impl TenantScope<'_> {
     /// Metrics of each of `ids` counting only accounts assigned to it directly (one query).
     pub async fn direct_metrics(
         &self,
         ids: &[TerritoryId],
     ) -> Result<HashMap<TerritoryId, TerritoryMetrics>, StoreError> {
-        // Chunked: a parent may have more children than a statement may bind parameters.
-        let mut all = HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(5_000) {
-            all.extend(grouped(self.db, self.tid(), Some(chunk)).await?);
-        }
-        Ok(all)
+        direct_metrics(&self.conn().await?, self.tid(), ids).await
     }
 
     /// Metrics of `id` and everything below it.
     pub async fn subtree_metrics(&self, id: TerritoryId) -> Result<TerritoryMetrics, StoreError> {
-        let state = territories::load_state(self.db, self.tid()).await?;
-        let all = grouped(self.db, self.tid(), None).await?;
+        let db = self.conn().await?;
+        let state = territories::load_state(&db, self.tid()).await?;
+        let all = grouped(&db, self.tid(), None).await?;
         let mut total = TerritoryMetrics::default();
         for (territory, metrics) in all {
             if territory == id || state.hierarchy().ancestors(territory).contains(&id) {

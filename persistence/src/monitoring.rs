@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+};
 use terrane_domain::account::{Amount, Location};
 use terrane_domain::ids::{RepId, TerritoryId};
 use terrane_domain::quota::{Metric, Period, ranks, roll_up, standing};
@@ -20,7 +22,7 @@ use crate::error::StoreError;
 use crate::metrics::TerritoryMetrics;
 use crate::reps::RepRecord;
 use crate::scope::TenantScope;
-use crate::{quotas, territories};
+use crate::{metrics, quotas, territories};
 
 /// One territory's standing in a period.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,36 +106,67 @@ struct Trait {
     workload: Option<i64>,
 }
 
-impl TenantScope<'_> {
-    /// Sales per territory (direct) in `[from, to)` — both first days of months, as every
-    /// fiscal period's bounds are — from the monthly totals.
-    async fn actuals_between(
-        &self,
-        metric: Metric,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<HashMap<TerritoryId, i64>, StoreError> {
-        let total = Expr::expr(Func::sum(Expr::col(actual_total::Column::AmountHundredths)))
-            .cast_as(Alias::new("BIGINT"));
-        let query = Query::select()
-            .column(actual_total::Column::TerritoryId)
-            .expr_as(total, Alias::new("total"))
-            .from(actual_total::Entity)
-            .and_where(Expr::col(actual_total::Column::TenantId).eq(self.tid()))
-            .and_where(Expr::col(actual_total::Column::Metric).eq(metric.as_str()))
-            .and_where(Expr::col(actual_total::Column::Month).gte(from))
-            .and_where(Expr::col(actual_total::Column::Month).lt(to))
-            .group_by_col(actual_total::Column::TerritoryId)
-            .to_owned();
-        let statement = self.db.get_database_backend().build(&query);
-        Ok(Sum::find_by_statement(statement)
-            .all(self.db)
-            .await?
-            .into_iter()
-            .filter_map(|s| Some((TerritoryId::from_uuid(s.territory_id?), s.total)))
-            .collect())
-    }
+/// Sales per territory (direct) in `[from, to)` — both first days of months, as every
+/// fiscal period's bounds are — from the monthly totals.
+async fn actuals_between<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    metric: Metric,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<TerritoryId, i64>, StoreError> {
+    let total = Expr::expr(Func::sum(Expr::col(actual_total::Column::AmountHundredths)))
+        .cast_as(Alias::new("BIGINT"));
+    let query = Query::select()
+        .column(actual_total::Column::TerritoryId)
+        .expr_as(total, Alias::new("total"))
+        .from(actual_total::Entity)
+        .and_where(Expr::col(actual_total::Column::TenantId).eq(tenant))
+        .and_where(Expr::col(actual_total::Column::Metric).eq(metric.as_str()))
+        .and_where(Expr::col(actual_total::Column::Month).gte(from))
+        .and_where(Expr::col(actual_total::Column::Month).lt(to))
+        .group_by_col(actual_total::Column::TerritoryId)
+        .to_owned();
+    let statement = conn.get_database_backend().build(&query);
+    Ok(Sum::find_by_statement(statement)
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|s| Some((TerritoryId::from_uuid(s.territory_id?), s.total)))
+        .collect())
+}
 
+/// The workload each rep carries as OWNER (accounts directly in the territories it owns).
+async fn owner_loads<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+) -> Result<HashMap<RepId, f64>, StoreError> {
+    let owned: Vec<(Uuid, Uuid)> = territory_member::Entity::find()
+        .select_only()
+        .column(territory_member::Column::TerritoryId)
+        .column(territory_member::Column::RepId)
+        .filter(territory_member::Column::TenantId.eq(tenant))
+        .filter(territory_member::Column::ValidTo.is_null())
+        .filter(territory_member::Column::Role.eq("OWNER"))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let territories: Vec<TerritoryId> = owned
+        .iter()
+        .map(|(t, _)| TerritoryId::from_uuid(*t))
+        .collect();
+    let metrics = metrics::direct_metrics(conn, tenant, &territories).await?;
+    let mut loads: HashMap<RepId, f64> = HashMap::new();
+    for (territory, rep) in owned {
+        let workload = metrics
+            .get(&TerritoryId::from_uuid(territory))
+            .map_or(0, |m| m.workload.hundredths().unwrap_or(0));
+        *loads.entry(RepId::from_uuid(rep)).or_default() += workload as f64 / 100.0;
+    }
+    Ok(loads)
+}
+
+impl TenantScope<'_> {
     /// Each child of `parent` (every territory when `None`) against its quota for `period`:
     /// actuals rolled up over its subtree, attainment, the pace of the period as of `today`,
     /// rank and the UNDERPERFORMING flag.
@@ -144,8 +177,10 @@ impl TenantScope<'_> {
         metric: Metric,
         today: NaiveDate,
     ) -> Result<Vec<PerformanceRow>, StoreError> {
-        let settings = quotas::settings_in(self.db, self.tid()).await?;
-        let state = territories::load_state(self.db, self.tid()).await?;
+        let db = self.conn().await?;
+        let tenant = self.tid();
+        let settings = quotas::settings_in(&db, tenant).await?;
+        let state = territories::load_state(&db, tenant).await?;
         let mut listed: Vec<Territory> = match parent {
             Some(p) => state
                 .hierarchy()
@@ -157,10 +192,10 @@ impl TenantScope<'_> {
         };
         listed.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
         let (from, to) = settings.calendar.range(period);
-        let direct = self.actuals_between(metric, from, to).await?;
+        let direct = actuals_between(&db, tenant, metric, from, to).await?;
         let rolled = roll_up(state.hierarchy(), &direct);
         let ids: Vec<TerritoryId> = listed.iter().map(|t| t.id).collect();
-        let quotas = self.quotas_of(&ids, period, metric).await?;
+        let quotas = quotas::quotas_of(&db, tenant, &ids, period, metric).await?;
         let pace = settings.calendar.elapsed(period, today);
         let standings: Vec<_> = listed
             .iter()
@@ -208,7 +243,9 @@ impl TenantScope<'_> {
         metric: Metric,
         measure: BalanceMeasure,
     ) -> Result<BalanceView, StoreError> {
-        let state = territories::load_state(self.db, self.tid()).await?;
+        let db = self.conn().await?;
+        let tenant = self.tid();
+        let state = territories::load_state(&db, tenant).await?;
         let mut children: Vec<Territory> = state
             .territories()
             .filter(|t| t.parent_id == parent)
@@ -226,14 +263,14 @@ impl TenantScope<'_> {
         }
         let ids: Vec<TerritoryId> = top_of.keys().copied().collect();
         let mut sums: HashMap<TerritoryId, TerritoryMetrics> = HashMap::new();
-        for (territory, m) in self.direct_metrics(&ids).await? {
+        for (territory, m) in metrics::direct_metrics(&db, tenant, &ids).await? {
             if let Some(child) = top_of.get(&territory) {
                 *sums.entry(*child).or_default() += m;
             }
         }
         let child_ids: Vec<TerritoryId> = children.iter().map(|c| c.id).collect();
         let quotas = match period {
-            Some(p) => self.quotas_of(&child_ids, p, metric).await?,
+            Some(p) => quotas::quotas_of(&db, tenant, &child_ids, p, metric).await?,
             None => HashMap::new(),
         };
         let values: Vec<f64> = children
@@ -265,36 +302,11 @@ impl TenantScope<'_> {
         })
     }
 
-    /// The workload each rep carries as OWNER (accounts directly in the territories it owns).
-    async fn owner_loads(&self) -> Result<HashMap<RepId, f64>, StoreError> {
-        let owned: Vec<(Uuid, Uuid)> = territory_member::Entity::find()
-            .select_only()
-            .column(territory_member::Column::TerritoryId)
-            .column(territory_member::Column::RepId)
-            .filter(territory_member::Column::TenantId.eq(self.tid()))
-            .filter(territory_member::Column::ValidTo.is_null())
-            .filter(territory_member::Column::Role.eq("OWNER"))
-            .into_tuple()
-            .all(self.db)
-            .await?;
-        let territories: Vec<TerritoryId> = owned
-            .iter()
-            .map(|(t, _)| TerritoryId::from_uuid(*t))
-            .collect();
-        let metrics = self.direct_metrics(&territories).await?;
-        let mut loads: HashMap<RepId, f64> = HashMap::new();
-        for (territory, rep) in owned {
-            let workload = metrics
-                .get(&TerritoryId::from_uuid(territory))
-                .map_or(0, |m| m.workload.hundredths().unwrap_or(0));
-            *loads.entry(RepId::from_uuid(rep)).or_default() += workload as f64 / 100.0;
-        }
-        Ok(loads)
-    }
-
     /// Territories without an owner, the accounts in them, and reps over capacity.
     pub async fn coverage(&self) -> Result<Coverage, StoreError> {
-        let state = territories::load_state(self.db, self.tid()).await?;
+        let db = self.conn().await?;
+        let tenant = self.tid();
+        let state = territories::load_state(&db, tenant).await?;
         let mut unowned: Vec<Territory> = state
             .territories()
             .filter(|t| {
@@ -307,16 +319,14 @@ impl TenantScope<'_> {
             .collect();
         unowned.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
         let ids: Vec<TerritoryId> = unowned.iter().map(|t| t.id).collect();
-        let accounts_in_unowned = self
-            .direct_metrics(&ids)
+        let accounts_in_unowned = metrics::direct_metrics(&db, tenant, &ids)
             .await?
             .values()
             .map(|m| m.account_count)
             .sum();
-        let loads = self.owner_loads().await?;
-        let reps = self
-            .reps_by_ids(&loads.keys().copied().collect::<Vec<_>>())
-            .await?;
+        let loads = owner_loads(&db, tenant).await?;
+        let rep_ids: Vec<RepId> = loads.keys().copied().collect();
+        let reps = crate::reps::reps_by_ids(&db, tenant, &rep_ids).await?;
         let mut over_capacity: Vec<(RepRecord, f64)> = reps
             .into_iter()
             .filter(|r| r.active)
@@ -339,7 +349,9 @@ impl TenantScope<'_> {
         &self,
         territory: TerritoryId,
     ) -> Result<Option<Vec<(RepRecord, Suggestion)>>, StoreError> {
-        let state = territories::load_state(self.db, self.tid()).await?;
+        let db = self.conn().await?;
+        let tenant = self.tid();
+        let state = territories::load_state(&db, tenant).await?;
         if state.territory(territory).is_none() {
             return Ok(None);
         }
@@ -408,8 +420,8 @@ impl TenantScope<'_> {
             .group_by_col((account::Entity, account::Column::Industry))
             .group_by_col((account::Entity, account::Column::Segment))
             .to_owned();
-        let statement = self.db.get_database_backend().build(&query);
-        let groups = Trait::find_by_statement(statement).all(self.db).await?;
+        let statement = db.get_database_backend().build(&query);
+        let groups = Trait::find_by_statement(statement).all(&db).await?;
         let located: i64 = groups.iter().map(|g| g.located).sum();
         let (lat, lon) = groups.iter().fold((0.0, 0.0), |(la, lo), g| {
             (la + g.lat.unwrap_or(0.0), lo + g.lon.unwrap_or(0.0))
@@ -430,11 +442,11 @@ impl TenantScope<'_> {
                 .flatten(),
             workload: groups.iter().filter_map(|g| g.workload).sum::<i64>() as f64 / 100.0,
         };
-        let loads = self.owner_loads().await?;
+        let loads = owner_loads(&db, tenant).await?;
         let reps: Vec<RepRecord> = crate::entity::rep::Entity::find()
             .filter(crate::entity::rep::Column::TenantId.eq(self.tid()))
             .filter(crate::entity::rep::Column::Active.eq(true))
-            .all(self.db)
+            .all(&db)
             .await?
             .into_iter()
             .map(RepRecord::try_from)

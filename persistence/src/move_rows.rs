@@ -87,6 +87,29 @@ pub(crate) async fn stored_digest<C: ConnectionTrait>(
     Ok(digest)
 }
 
+/// [`TenantScope::realignment_moves`] on a connection the caller holds.
+pub(crate) async fn moves_page<C: ConnectionTrait>(
+    conn: &C,
+    tenant_id: Uuid,
+    realignment: RealignmentId,
+    page: PageRequest<AccountId>,
+) -> Result<Page<AccountMove>, StoreError> {
+    let query = Entity::find()
+        .filter(Column::TenantId.eq(tenant_id))
+        .filter(Column::RealignmentId.eq(realignment.as_uuid()));
+    let total = query.clone().count(conn).await?;
+    let query = match page.after {
+        Some(after) => query.filter(Column::AccountId.gt(after.as_uuid())),
+        None => query,
+    };
+    let rows = query
+        .order_by_asc(Column::AccountId)
+        .limit(page.first + 1)
+        .all(conn)
+        .await?;
+    Page::from_overfetch(rows, page.first, total).try_map(AccountMove::try_from)
+}
+
 impl TenantScope<'_> {
     /// The move rows of a realignment, in account order, keyset-paged.
     pub async fn realignment_moves(
@@ -94,20 +117,7 @@ impl TenantScope<'_> {
         realignment: RealignmentId,
         page: PageRequest<AccountId>,
     ) -> Result<Page<AccountMove>, StoreError> {
-        let query = Entity::find()
-            .filter(Column::TenantId.eq(self.tid()))
-            .filter(Column::RealignmentId.eq(realignment.as_uuid()));
-        let total = query.clone().count(self.db).await?;
-        let query = match page.after {
-            Some(after) => query.filter(Column::AccountId.gt(after.as_uuid())),
-            None => query,
-        };
-        let rows = query
-            .order_by_asc(Column::AccountId)
-            .limit(page.first + 1)
-            .all(self.db)
-            .await?;
-        Page::from_overfetch(rows, page.first, total).try_map(AccountMove::try_from)
+        moves_page(&self.conn().await?, self.tid(), realignment, page).await
     }
 
     /// Recomputes the digest of a realignment's stored move rows (what its audit event holds).
@@ -115,8 +125,7 @@ impl TenantScope<'_> {
         &self,
         realignment: RealignmentId,
     ) -> Result<String, StoreError> {
-        Ok(stored_digest(self.db, self.tid(), realignment)
-            .await?
-            .finish())
+        let db = self.conn().await?;
+        Ok(stored_digest(&db, self.tid(), realignment).await?.finish())
     }
 }

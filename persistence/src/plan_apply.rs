@@ -74,16 +74,14 @@ impl TenantScope<'_> {
         &self,
         id: RealignmentId,
     ) -> Result<Option<Preview>, StoreError> {
+        let db = self.conn().await?;
         let tenant = self.tid();
         let allowed = [RealignmentStatus::Draft, RealignmentStatus::Scheduled];
-        if load_in_status(self.db, tenant, id, &allowed)
-            .await?
-            .is_err()
-        {
+        if load_in_status(&db, tenant, id, &allowed).await?.is_err() {
             return Ok(None);
         }
-        let plan = load_plan(self.db, tenant, id).await?;
-        let context = plan_context::load(self.db, tenant, &plan).await?;
+        let plan = load_plan(&db, tenant, id).await?;
+        let context = plan_context::load(&db, tenant, &plan).await?;
         let before_state = context.state.clone();
         let (moves, touched): (Vec<AccountMove>, Vec<TerritoryId>) =
             if plan.iter().any(PlanChange::is_full_rerun) {
@@ -91,15 +89,16 @@ impl TenantScope<'_> {
                 let mut moves = Vec::new();
                 let mut after = None;
                 loop {
-                    let page = self
-                        .realignment_moves(
-                            id,
-                            crate::page::PageRequest {
-                                first: 5_000,
-                                after,
-                            },
-                        )
-                        .await?;
+                    let page = crate::move_rows::moves_page(
+                        &db,
+                        tenant,
+                        id,
+                        crate::page::PageRequest {
+                            first: 5_000,
+                            after,
+                        },
+                    )
+                    .await?;
                     after = page.items.last().map(|m| m.account_id);
                     let done = !page.has_next_page;
                     moves.extend(page.items);
@@ -146,7 +145,7 @@ impl TenantScope<'_> {
                 }
             };
         let moved: Vec<_> = moves.iter().map(|m| m.account_id).collect();
-        let weights: HashMap<_, _> = plan_context::records(self.db, tenant, &moved)
+        let weights: HashMap<_, _> = plan_context::records(&db, tenant, &moved)
             .await?
             .into_iter()
             .map(|record| {
@@ -179,8 +178,7 @@ impl TenantScope<'_> {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let before: HashMap<TerritoryId, Load> = self
-            .direct_metrics(&siblings)
+        let before: HashMap<TerritoryId, Load> = metrics::direct_metrics(&db, tenant, &siblings)
             .await?
             .into_iter()
             .map(|(id, m)| (id, load_of(m)))

@@ -64,10 +64,40 @@ pub(crate) async fn settings_in<C: ConnectionTrait>(
     })
 }
 
+/// Current quotas of `territories` for one period and metric, on a connection the caller holds.
+pub(crate) async fn quotas_of<C: ConnectionTrait>(
+    conn: &C,
+    tenant: uuid::Uuid,
+    territories: &[TerritoryId],
+    period: Period,
+    metric: Metric,
+) -> Result<HashMap<TerritoryId, Amount>, StoreError> {
+    let mut out = HashMap::with_capacity(territories.len());
+    for chunk in territories.chunks(5_000) {
+        let rows: Vec<(uuid::Uuid, i64)> = quota::Entity::find()
+            .select_only()
+            .column(quota::Column::TerritoryId)
+            .column(quota::Column::AmountHundredths)
+            .filter(quota::Column::TenantId.eq(tenant))
+            .filter(quota::Column::Period.eq(period.label()))
+            .filter(quota::Column::Metric.eq(metric.as_str()))
+            .filter(quota::Column::ValidTo.is_null())
+            .filter(quota::Column::TerritoryId.is_in(chunk.iter().map(|t| t.as_uuid())))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(
+            rows.into_iter()
+                .map(|(t, a)| (TerritoryId::from_uuid(t), Amount::from_hundredths(a))),
+        );
+    }
+    Ok(out)
+}
+
 impl TenantScope<'_> {
     /// The tenant's fiscal calendar and threshold.
     pub async fn fiscal_settings(&self) -> Result<FiscalSettings, StoreError> {
-        settings_in(self.db, self.tid()).await
+        settings_in(&self.conn().await?, self.tid()).await
     }
 
     /// Sets the fiscal calendar and threshold (audited). Moving the start month is refused once
@@ -126,26 +156,7 @@ impl TenantScope<'_> {
         period: Period,
         metric: Metric,
     ) -> Result<HashMap<TerritoryId, Amount>, StoreError> {
-        let mut out = HashMap::with_capacity(territories.len());
-        for chunk in territories.chunks(5_000) {
-            let rows: Vec<(uuid::Uuid, i64)> = quota::Entity::find()
-                .select_only()
-                .column(quota::Column::TerritoryId)
-                .column(quota::Column::AmountHundredths)
-                .filter(quota::Column::TenantId.eq(self.tid()))
-                .filter(quota::Column::Period.eq(period.label()))
-                .filter(quota::Column::Metric.eq(metric.as_str()))
-                .filter(quota::Column::ValidTo.is_null())
-                .filter(quota::Column::TerritoryId.is_in(chunk.iter().map(|t| t.as_uuid())))
-                .into_tuple()
-                .all(self.db)
-                .await?;
-            out.extend(
-                rows.into_iter()
-                    .map(|(t, a)| (TerritoryId::from_uuid(t), Amount::from_hundredths(a))),
-            );
-        }
-        Ok(out)
+        quotas_of(&self.conn().await?, self.tid(), territories, period, metric).await
     }
 
     /// Each of `territories`' quota beside its children's total (two queries, for DataLoaders).
@@ -155,6 +166,7 @@ impl TenantScope<'_> {
         period: Period,
         metric: Metric,
     ) -> Result<HashMap<TerritoryId, QuotaSummary>, StoreError> {
+        let db = self.conn().await?;
         let mut children: Vec<(uuid::Uuid, Option<uuid::Uuid>)> = Vec::new();
         for chunk in territories.chunks(5_000) {
             let rows: Vec<(uuid::Uuid, Option<uuid::Uuid>)> = territory::Entity::find()
@@ -165,13 +177,13 @@ impl TenantScope<'_> {
                 .filter(territory::Column::DeletedAt.is_null())
                 .filter(territory::Column::ParentId.is_in(chunk.iter().map(|t| t.as_uuid())))
                 .into_tuple()
-                .all(self.db)
+                .all(&db)
                 .await?;
             children.extend(rows);
         }
         let mut ids: Vec<TerritoryId> = territories.to_vec();
         ids.extend(children.iter().map(|(c, _)| TerritoryId::from_uuid(*c)));
-        let quotas = self.quotas_of(&ids, period, metric).await?;
+        let quotas = quotas_of(&db, self.tid(), &ids, period, metric).await?;
         let mut out: HashMap<TerritoryId, QuotaSummary> = territories
             .iter()
             .map(|t| {

@@ -299,10 +299,11 @@ impl TenantScope<'_> {
         &self,
         ids: &[RealignmentId],
     ) -> Result<Vec<RealignmentRecord>, StoreError> {
+        let db = self.conn().await?;
         realignment_entity::Entity::find()
             .filter(realignment_entity::Column::TenantId.eq(self.tid()))
             .filter(realignment_entity::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
-            .all(self.db)
+            .all(&db)
             .await?
             .into_iter()
             .map(RealignmentRecord::try_from)

@@ -161,6 +161,26 @@ fn active_model(tenant: uuid::Uuid, r: &RepRecord, now: DateTime<Utc>) -> rep::A
     }
 }
 
+/// Several reps of `tenant` by id; unknown ids are left out.
+pub(crate) async fn reps_by_ids<C: ConnectionTrait>(
+    conn: &C,
+    tenant: uuid::Uuid,
+    ids: &[RepId],
+) -> Result<Vec<RepRecord>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(5_000) {
+        let rows = rep::Entity::find()
+            .filter(rep::Column::TenantId.eq(tenant))
+            .filter(rep::Column::Id.is_in(chunk.iter().map(|r| r.as_uuid())))
+            .all(conn)
+            .await?;
+        for row in rows {
+            out.push(RepRecord::try_from(row)?);
+        }
+    }
+    Ok(out)
+}
+
 impl TenantScope<'_> {
     async fn user_exists<C: ConnectionTrait>(
         &self,
@@ -346,20 +366,12 @@ impl TenantScope<'_> {
 
     /// One rep.
     pub async fn rep(&self, id: RepId) -> Result<Option<RepRecord>, StoreError> {
-        self.rep_in(self.db, id).await
+        self.rep_in(&self.conn().await?, id).await
     }
 
     /// Several reps (for DataLoaders); unknown ids are left out.
     pub async fn reps_by_ids(&self, ids: &[RepId]) -> Result<Vec<RepRecord>, StoreError> {
-        let uuids: Vec<_> = ids.iter().map(|r| r.as_uuid()).collect();
-        rep::Entity::find()
-            .filter(rep::Column::TenantId.eq(self.tid()))
-            .filter(rep::Column::Id.is_in(uuids))
-            .all(self.db)
-            .await?
-            .into_iter()
-            .map(RepRecord::try_from)
-            .collect()
+        reps_by_ids(&self.conn().await?, self.tid(), ids).await
     }
 
     /// A page of reps in creation order, optionally only active ones.
@@ -372,14 +384,15 @@ impl TenantScope<'_> {
         if active_only {
             query = query.filter(rep::Column::Active.eq(true));
         }
-        let total = query.clone().count(self.db).await?;
+        let db = self.conn().await?;
+        let total = query.clone().count(&db).await?;
         if let Some(after) = page.after {
             query = query.filter(rep::Column::Id.gt(after.as_uuid()));
         }
         let rows = query
             .order_by_asc(rep::Column::Id)
             .limit(page.first + 1)
-            .all(self.db)
+            .all(&db)
             .await?;
         Page::from_overfetch(rows, page.first, total).try_map(RepRecord::try_from)
     }
@@ -406,11 +419,12 @@ impl TenantScope<'_> {
         &self,
         territories: &[TerritoryId],
     ) -> Result<HashMap<TerritoryId, Vec<MemberRecord>>, StoreError> {
+        let db = self.conn().await?;
         let mut out: HashMap<TerritoryId, Vec<MemberRecord>> = HashMap::new();
         for chunk in territories.chunks(1_000) {
             let ids: Vec<_> = chunk.iter().map(|t| t.as_uuid()).collect();
             let filter = Condition::all().add(territory_member::Column::TerritoryId.is_in(ids));
-            for m in self.open_members(self.db, filter).await? {
+            for m in self.open_members(&db, filter).await? {
                 out.entry(m.territory_id).or_default().push(m);
             }
         }
@@ -420,7 +434,7 @@ impl TenantScope<'_> {
     /// The territories a rep staffs now.
     pub async fn rep_territories(&self, rep: RepId) -> Result<Vec<MemberRecord>, StoreError> {
         let filter = Condition::all().add(territory_member::Column::RepId.eq(rep.as_uuid()));
-        self.open_members(self.db, filter).await
+        self.open_members(&self.conn().await?, filter).await
     }
 
     /// Who staffed `territory` at `at`: an index lookup on (tenant, territory, valid_from).
@@ -439,7 +453,7 @@ impl TenantScope<'_> {
                     .add(territory_member::Column::ValidTo.gt(at)),
             )
             .order_by_asc(territory_member::Column::ValidFrom)
-            .all(self.db)
+            .all(&self.conn().await?)
             .await?
             .into_iter()
             .map(MemberRecord::try_from)

@@ -98,15 +98,17 @@ impl TenantScope<'_> {
 
     /// Every rule, in evaluation order (priority, then id).
     pub async fn rules(&self) -> Result<Vec<RuleRecord>, StoreError> {
-        load(self.db, self.tid()).await
+        let db = self.conn().await?;
+        load(&db, self.tid()).await
     }
 
     /// The rules among `ids`.
     pub async fn rules_by_ids(&self, ids: &[RuleId]) -> Result<Vec<RuleRecord>, StoreError> {
+        let db = self.conn().await?;
         assignment_rule::Entity::find()
             .filter(assignment_rule::Column::TenantId.eq(self.tid()))
             .filter(assignment_rule::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
-            .all(self.db)
+            .all(&db)
             .await?
             .into_iter()
             .map(from_model)

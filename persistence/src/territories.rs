@@ -67,9 +67,10 @@ impl TenantScope<'_> {
         &self,
         ids: &[TerritoryId],
     ) -> Result<Vec<TerritoryRecord>, StoreError> {
+        let db = self.conn().await?;
         live(self.tid())
             .filter(Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
-            .all(self.db)
+            .all(&db)
             .await?
             .into_iter()
             .map(TerritoryRecord::try_from)
@@ -81,10 +82,11 @@ impl TenantScope<'_> {
         &self,
         parent_ids: &[TerritoryId],
     ) -> Result<Vec<TerritoryRecord>, StoreError> {
+        let db = self.conn().await?;
         live(self.tid())
             .filter(Column::ParentId.is_in(parent_ids.iter().map(|i| i.as_uuid())))
             .order_by_asc(Column::Id)
-            .all(self.db)
+            .all(&db)
             .await?
             .into_iter()
             .map(TerritoryRecord::try_from)
@@ -97,6 +99,7 @@ impl TenantScope<'_> {
         filter: &TerritoryFilter,
         page: PageRequest<TerritoryId>,
     ) -> Result<Page<TerritoryRecord>, StoreError> {
+        let db = self.conn().await?;
         let mut query = live(self.tid());
         if let Some(parent) = filter.parent_id {
             query = query.filter(Column::ParentId.eq(parent.as_uuid()));
@@ -114,14 +117,14 @@ impl TenantScope<'_> {
                     .add(lower(Column::Code).like(like_pattern(search))),
             );
         }
-        let total = query.clone().count(self.db).await?;
+        let total = query.clone().count(&db).await?;
         if let Some(after) = page.after {
             query = query.filter(Column::Id.gt(after.as_uuid()));
         }
         let rows = query
             .order_by_asc(Column::Id)
             .limit(page.first + 1)
-            .all(self.db)
+            .all(&db)
             .await?;
         Page::from_overfetch(rows, page.first, total).try_map(TerritoryRecord::try_from)
     }

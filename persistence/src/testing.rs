@@ -31,16 +31,14 @@ pub async fn fresh_database_url() -> Result<String, StoreError> {
 }
 
 /// The baseline of the realignment bench: inserts `rows` rows shaped like assignment history
-/// into a scratch table of `store`, in batched multi-row INSERTs of 500 inside one transaction
-/// (the cheapest way to put that many rows in this store), then drops the table. Returns the
-/// time the inserts and commit took.
-pub async fn raw_batched_insert(
-    store: &crate::Store,
-    rows: usize,
-) -> Result<std::time::Duration, StoreError> {
+/// into a scratch table of the database at `url`, in batched multi-row INSERTs of 500 inside one
+/// transaction (the cheapest way to put that many rows in this store), then drops the table.
+/// Returns the time the inserts and commit took. It connects as the URL's own user (creating a
+/// table is the owner's right, not the app role's).
+pub async fn raw_batched_insert(url: &str, rows: usize) -> Result<std::time::Duration, StoreError> {
     use sea_orm::TransactionTrait;
     use sea_orm::sea_query::{Alias, ColumnDef, Query, Table};
-    let db = &store.db;
+    let db = &Database::connect(url).await?;
     let table = Alias::new("bench_raw_rows");
     let columns = [
         "tenant_id",
@@ -98,6 +96,7 @@ pub async fn raw_batched_insert(
     txn.commit().await?;
     let took = started.elapsed();
     db.execute(&Table::drop().table(table).to_owned()).await?;
+    db.close_by_ref().await?;
     Ok(took)
 }
 
@@ -142,6 +141,7 @@ pub async fn seed_accounts_and_actuals(
     let tid = tenant.as_uuid();
     let now = chrono::Utc::now();
     let txn = store.db.begin().await?;
+    crate::scope::set_tenant(&txn, tenant).await?;
     let mut ids = Vec::with_capacity(accounts);
     const BATCH: usize = 1_000;
     for start in (0..accounts).step_by(BATCH) {
@@ -245,17 +245,19 @@ pub async fn raw_actuals_sum(
         }
     };
     let started = std::time::Instant::now();
-    store
-        .db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [
-                Value::from(tenant.as_uuid()),
-                Value::from(from),
-                Value::from(to),
-            ],
-        ))
-        .await?;
+    // In a transaction with the tenant set, as every tenant read runs (row-level security).
+    let txn = sea_orm::TransactionTrait::begin(&store.db).await?;
+    crate::scope::set_tenant(&txn, tenant).await?;
+    txn.query_all_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            Value::from(tenant.as_uuid()),
+            Value::from(from),
+            Value::from(to),
+        ],
+    ))
+    .await?;
+    txn.commit().await?;
     Ok(started.elapsed())
 }

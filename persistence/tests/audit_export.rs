@@ -15,8 +15,7 @@ use terrane_persistence::{
 };
 
 async fn store_with_tenant(url: &str, slug: &str) -> (Store, TenantId) {
-    let store = Store::connect(url).await.unwrap();
-    store.migrate().await.unwrap();
+    let store = Store::open(url, None).await.unwrap();
     let admin = NewUser {
         id: UserId::new(),
         email: Email::parse("admin@example.com").unwrap(),

@@ -38,9 +38,7 @@ async fn store() -> Store {
     let url = terrane_persistence::testing::fresh_database_url()
         .await
         .unwrap();
-    let store = Store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
-    store
+    Store::open(&url, None).await.unwrap()
 }
 
 fn times(now: chrono::DateTime<Utc>) -> ClaimTimes {

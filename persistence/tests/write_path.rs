@@ -17,8 +17,7 @@ async fn store_with_tenant() -> (Store, TenantId) {
     let url = terrane_persistence::testing::fresh_database_url()
         .await
         .unwrap();
-    let store = Store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
+    let store = Store::open(&url, None).await.unwrap();
     let admin = NewUser {
         id: UserId::new(),
         email: Email::parse("admin@example.com").unwrap(),

@@ -87,10 +87,11 @@ impl TenantScope<'_> {
 
     /// API keys with these ids (those that exist in this tenant).
     pub async fn api_keys_by_ids(&self, ids: &[ApiKeyId]) -> Result<Vec<ApiKeyRecord>, StoreError> {
+        let db = self.conn().await?;
         api_key::Entity::find()
             .filter(api_key::Column::TenantId.eq(self.tid()))
             .filter(api_key::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
-            .all(self.db)
+            .all(&db)
             .await?
             .into_iter()
             .map(ApiKeyRecord::try_from)
@@ -102,8 +103,9 @@ impl TenantScope<'_> {
         &self,
         page: PageRequest<ApiKeyId>,
     ) -> Result<Page<ApiKeyRecord>, StoreError> {
+        let db = self.conn().await?;
         let query = api_key::Entity::find().filter(api_key::Column::TenantId.eq(self.tid()));
-        let total = query.clone().count(self.db).await?;
+        let total = query.clone().count(&db).await?;
         let query = match page.after {
             Some(after) => query.filter(api_key::Column::Id.gt(after.as_uuid())),
             None => query,
@@ -111,7 +113,7 @@ impl TenantScope<'_> {
         let rows = query
             .order_by_asc(api_key::Column::Id)
             .limit(page.first + 1)
-            .all(self.db)
+            .all(&db)
             .await?;
         Page::from_overfetch(rows, page.first, total).try_map(ApiKeyRecord::try_from)
     }

@@ -1,10 +1,7 @@
 //! The tenant, its sessions and its users.
 
 use chrono::Utc;
-use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use terrane_domain::ids::{SessionId, UserId};
 
 use super::*;
@@ -13,13 +10,14 @@ use crate::entity::{session, tenant, user};
 use crate::error::StoreError;
 use crate::page::{Page, PageRequest};
 use crate::records::TenantRecord;
-use crate::scope::{TenantScope, WriteContext};
+use crate::scope::{TenantScope, WriteContext, finish};
 
 impl TenantScope<'_> {
     /// This scope's tenant.
     pub async fn tenant(&self) -> Result<TenantRecord, StoreError> {
+        let db = self.conn().await?;
         tenant::Entity::find_by_id(self.tid())
-            .one(self.db)
+            .one(&db)
             .await?
             .map(TenantRecord::from)
             .ok_or_else(|| StoreError::corrupt("scope for a tenant that does not exist"))
@@ -27,7 +25,7 @@ impl TenantScope<'_> {
 
     /// Opens a session for a user who just proved their password.
     pub async fn create_session(&self, s: &NewSession) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin().await?;
         insert_session(&txn, self.tenant_id, s, Utc::now()).await?;
         txn.commit().await?;
         Ok(())
@@ -35,6 +33,7 @@ impl TenantScope<'_> {
 
     /// Ends a session. Returns whether it was open.
     pub async fn revoke_session(&self, id: SessionId) -> Result<bool, StoreError> {
+        let db = self.conn().await?;
         let result = session::Entity::update_many()
             .col_expr(
                 session::Column::RevokedAt,
@@ -43,8 +42,9 @@ impl TenantScope<'_> {
             .filter(session::Column::TenantId.eq(self.tid()))
             .filter(session::Column::Id.eq(id.as_uuid()))
             .filter(session::Column::RevokedAt.is_null())
-            .exec(self.db)
+            .exec(&db)
             .await?;
+        finish(db).await?;
         Ok(result.rows_affected > 0)
     }
 
@@ -69,10 +69,11 @@ impl TenantScope<'_> {
 
     /// Users with these ids (those that exist in this tenant).
     pub async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<UserRecord>, StoreError> {
+        let db = self.conn().await?;
         user::Entity::find()
             .filter(user::Column::TenantId.eq(self.tid()))
             .filter(user::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
-            .all(self.db)
+            .all(&db)
             .await?
             .into_iter()
             .map(UserRecord::try_from)
@@ -86,8 +87,9 @@ impl TenantScope<'_> {
 
     /// A page of users, oldest first.
     pub async fn users(&self, page: PageRequest<UserId>) -> Result<Page<UserRecord>, StoreError> {
+        let db = self.conn().await?;
         let query = user::Entity::find().filter(user::Column::TenantId.eq(self.tid()));
-        let total = query.clone().count(self.db).await?;
+        let total = query.clone().count(&db).await?;
         let query = match page.after {
             Some(after) => query.filter(user::Column::Id.gt(after.as_uuid())),
             None => query,
@@ -95,7 +97,7 @@ impl TenantScope<'_> {
         let rows = query
             .order_by_asc(user::Column::Id)
             .limit(page.first + 1)
-            .all(self.db)
+            .all(&db)
             .await?;
         Page::from_overfetch(rows, page.first, total).try_map(UserRecord::try_from)
     }
