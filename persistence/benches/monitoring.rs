@@ -105,6 +105,7 @@ async fn main() {
         }
     }
     let territories = changes.len();
+    let clock = Instant::now();
     let created = scope
         .apply_realignment(
             RealignmentRequest {
@@ -117,6 +118,8 @@ async fn main() {
         .await
         .unwrap()
         .unwrap();
+    eprintln!("{territories} territories created in {:.1} s", clock.elapsed().as_secs_f64());
+    let clock = Instant::now();
     let year = Period::parse("FY2026").unwrap();
     let quotas: Vec<Change> = leaves
         .iter()
@@ -145,6 +148,7 @@ async fn main() {
         .await
         .unwrap()
         .unwrap();
+    eprintln!("quotas set in {:.1} s", clock.elapsed().as_secs_f64());
     let first_day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let seeded = seed_accounts_and_actuals(
         &store,
