@@ -118,7 +118,10 @@ async fn main() {
         .await
         .unwrap()
         .unwrap();
-    eprintln!("{territories} territories created in {:.1} s", clock.elapsed().as_secs_f64());
+    eprintln!(
+        "{territories} territories created in {:.1} s",
+        clock.elapsed().as_secs_f64()
+    );
     let clock = Instant::now();
     let year = Period::parse("FY2026").unwrap();
     let quotas: Vec<Change> = leaves

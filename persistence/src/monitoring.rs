@@ -2,7 +2,7 @@
 //! siblings, coverage gaps and owner suggestions. Each is a handful of grouped queries (never
 //! one per territory); the arithmetic is the domain's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
@@ -14,12 +14,13 @@ use terrane_domain::ids::{RepId, TerritoryId};
 use terrane_domain::quota::{Metric, Period, ranks, roll_up, standing};
 use terrane_domain::realignment::spread;
 use terrane_domain::rep::{Candidate, Suggestion, TerritoryProfile, suggest};
-use terrane_domain::territory::Territory;
+use terrane_domain::territory::{Hierarchy, Territory};
 use uuid::Uuid;
 
-use crate::entity::{account, actual_total, assignment, territory_member};
+use crate::entity::{account, actual_total, assignment, territory, territory_member};
 use crate::error::StoreError;
 use crate::metrics::TerritoryMetrics;
+use crate::records::TerritoryRecord;
 use crate::reps::RepRecord;
 use crate::scope::TenantScope;
 use crate::{metrics, quotas, territories};
@@ -245,20 +246,30 @@ impl TenantScope<'_> {
     ) -> Result<BalanceView, StoreError> {
         let db = self.conn().await?;
         let tenant = self.tid();
-        let state = territories::load_state(&db, tenant).await?;
-        let mut children: Vec<Territory> = state
-            .territories()
-            .filter(|t| t.parent_id == parent)
-            .cloned()
+        // The tree alone (ids and parents) is enough to know what lies under each child; only
+        // the children themselves are read whole.
+        let pairs = territories::tree(&db, tenant).await?;
+        let hierarchy = Hierarchy::from_pairs(pairs.iter().copied());
+        let child_set: HashSet<TerritoryId> = pairs
+            .iter()
+            .filter(|(_, p)| *p == parent)
+            .map(|(id, _)| *id)
             .collect();
+        let mut children: Vec<Territory> = territories::live(tenant)
+            .filter(territory::Column::Id.is_in(child_set.iter().map(|t| t.as_uuid())))
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|m| TerritoryRecord::try_from(m).map(|r| r.territory))
+            .collect::<Result<_, _>>()?;
         children.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
         // Every territory under each child, for one grouped query over all of them.
         let mut top_of: HashMap<TerritoryId, TerritoryId> = HashMap::new();
-        for t in state.territories() {
-            let mut chain = state.hierarchy().ancestors(t.id);
-            chain.insert(0, t.id);
-            if let Some(child) = chain.iter().find(|a| children.iter().any(|c| c.id == **a)) {
-                top_of.insert(t.id, *child);
+        for (id, _) in &pairs {
+            let mut chain = hierarchy.ancestors(*id);
+            chain.insert(0, *id);
+            if let Some(child) = chain.iter().find(|a| child_set.contains(a)) {
+                top_of.insert(*id, *child);
             }
         }
         let ids: Vec<TerritoryId> = top_of.keys().copied().collect();
