@@ -88,7 +88,8 @@ fn definer_functions(schema: &str) -> String {
         ),
         // Fresh planner statistics after a bulk load (ANALYZE needs the owner's rights).
         format!(
-            "{} $$ BEGIN ANALYZE accounts, assignment_history, realignment_moves; END $$;",
+            "{} $$ BEGIN ANALYZE accounts, assignment_history, realignment_moves, actuals, \
+                   actual_totals; END $$;",
             header("terrane_analyze_alignment()", "void", "VOLATILE", "plpgsql")
         ),
     ]
