@@ -18,6 +18,7 @@ mod m20261127_000006_assignments_from_history;
 mod m20261127_000007_idempotency;
 mod m20261127_000008_tenant_scoped_token_keys;
 mod m20261127_000009_login_attempts;
+mod m20261127_000019_move_interval_ids;
 mod tenant_table;
 
 /// Runs Terrane's migrations in order.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_idempotency::Migration),
             Box::new(m20261127_000008_tenant_scoped_token_keys::Migration),
             Box::new(m20261127_000009_login_attempts::Migration),
+            Box::new(m20261127_000019_move_interval_ids::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@
 //! state and appends hash-chained audit events.
 
 mod accounts;
+mod applied_moves;
 mod assignment_run;
 mod audit;
 mod audit_export;

@@ -183,6 +183,8 @@ pub(crate) async fn write_rows<C: ConnectionTrait>(
             to_source: Set(m.to.map(|t| t.source.as_str().to_owned())),
             to_rule_id: Set(m.to.and_then(|t| t.rule_id).map(|r| r.as_uuid())),
             to_pinned: Set(m.to.is_some_and(|t| t.pinned)),
+            // Intervals opened here are written by `write_state`, not derived from these rows.
+            to_interval_id: Set(None),
         });
         realignment_move::Entity::insert_many(rows)
             .exec_without_returning(conn)
