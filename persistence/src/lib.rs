@@ -40,6 +40,7 @@ mod scope;
 mod territories;
 mod territory_writes;
 pub mod testing;
+mod touched;
 
 pub use accounts::{AccountFilter, AccountRecord, AccountRefusal, PlacementRecord};
 pub use assignment_run::RunOutcome;
