@@ -21,6 +21,7 @@ mod m20261127_000007_idempotency;
 mod m20261127_000008_tenant_scoped_token_keys;
 mod m20261127_000009_login_attempts;
 mod m20261127_000010_reps_quotas_actuals;
+mod m20261127_000019_move_interval_ids;
 mod m20261127_000020_row_level_security;
 pub mod rls;
 mod tenant_table;
@@ -42,8 +43,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_tenant_scoped_token_keys::Migration),
             Box::new(m20261127_000009_login_attempts::Migration),
             Box::new(m20261127_000010_reps_quotas_actuals::Migration),
-            // 011-019 are kept for tables added before this; 020 covers whatever they create.
-            // Later migrations call `rls::enable_tenant_rls` for their own tables.
+            Box::new(m20261127_000019_move_interval_ids::Migration),
+            // 020 covers every tenant table created before it; later migrations call
+            // `rls::enable_tenant_rls` for their own tables.
             Box::new(m20261127_000020_row_level_security::Migration),
         ]
     }

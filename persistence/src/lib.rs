@@ -8,6 +8,7 @@
 
 mod accounts;
 mod actuals;
+mod applied_moves;
 mod assignment_run;
 mod audit;
 mod audit_export;
@@ -44,6 +45,7 @@ mod staffing;
 mod territories;
 mod territory_writes;
 pub mod testing;
+mod touched;
 
 pub use accounts::{AccountFilter, AccountRecord, AccountRefusal, PlacementRecord};
 pub use actuals::{ActualRecord, ActualRefusal, ActualsImport, NewActual};

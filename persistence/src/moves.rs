@@ -2,19 +2,17 @@
 //! writing moves as current assignments, closed and opened history intervals, and move rows —
 //! in batches, whatever their number.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use terrane_domain::assignment::{Assignment, Source};
-use terrane_domain::ids::{AccountId, RealignmentId, RuleId, TerritoryId};
+use terrane_domain::ids::{RealignmentId, RuleId, TerritoryId};
 use terrane_domain::realignment::AccountMove;
 use uuid::Uuid;
 
-use crate::entity::{account, assignment, assignment_history, realignment_move};
+use crate::entity::{assignment, assignment_history, realignment_move};
 use crate::error::StoreError;
 
 /// Rows per batched statement: 2,000 rows of at most 11 columns stay under SQLite's limit of
@@ -31,49 +29,7 @@ pub(crate) fn to_assignment(m: &assignment::Model) -> Result<Assignment, StoreEr
     })
 }
 
-/// The current assignment of each of `ids` that exists in the tenant (`None`: unassigned).
-pub(crate) async fn load_touched<C: ConnectionTrait>(
-    conn: &C,
-    tenant: Uuid,
-    ids: &[AccountId],
-) -> Result<Vec<(AccountId, Option<Assignment>)>, StoreError> {
-    let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(BATCH) {
-        let uuids: Vec<Uuid> = chunk.iter().map(|a| a.as_uuid()).collect();
-        let assigned: HashMap<Uuid, assignment::Model> = assignment::Entity::find()
-            .filter(assignment::Column::TenantId.eq(tenant))
-            .filter(assignment::Column::AccountId.is_in(uuids.clone()))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|m| (m.account_id, m))
-            .collect();
-        for m in assigned.values() {
-            found.push((AccountId::from_uuid(m.account_id), Some(to_assignment(m)?)));
-        }
-        // Accounts without a current assignment: only those that exist in this tenant count.
-        let unassigned: Vec<Uuid> = uuids
-            .into_iter()
-            .filter(|id| !assigned.contains_key(id))
-            .collect();
-        if !unassigned.is_empty() {
-            let existing: Vec<Uuid> = account::Entity::find()
-                .select_only()
-                .column(account::Column::Id)
-                .filter(account::Column::TenantId.eq(tenant))
-                .filter(account::Column::Id.is_in(unassigned))
-                .into_tuple()
-                .all(conn)
-                .await?;
-            found.extend(
-                existing
-                    .into_iter()
-                    .map(|id| (AccountId::from_uuid(id), None)),
-            );
-        }
-    }
-    Ok(found)
-}
+pub(crate) use crate::touched::load_touched;
 
 /// How many accounts each of `territories` holds (only those a realignment deletes need it, so
 /// ordinary writes never scan the assignments).
@@ -183,6 +139,8 @@ pub(crate) async fn write_rows<C: ConnectionTrait>(
             to_source: Set(m.to.map(|t| t.source.as_str().to_owned())),
             to_rule_id: Set(m.to.and_then(|t| t.rule_id).map(|r| r.as_uuid())),
             to_pinned: Set(m.to.is_some_and(|t| t.pinned)),
+            // Intervals opened here are written by `write_state`, not derived from these rows.
+            to_interval_id: Set(None),
         });
         realignment_move::Entity::insert_many(rows)
             .exec_without_returning(conn)

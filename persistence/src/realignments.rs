@@ -17,7 +17,7 @@ use crate::error::StoreError;
 pub use crate::realignment_record::RealignmentRecord;
 use crate::realignment_record::record_realignment;
 use crate::scope::{TenantScope, WriteContext};
-use crate::{audit, moves, staffing, territories, territory_writes};
+use crate::{applied_moves, audit, moves, staffing, territories, territory_writes};
 
 /// A realignment to apply now.
 #[derive(Debug, Clone)]
@@ -161,6 +161,21 @@ impl TenantScope<'_> {
         };
         // An account a realignment moves more than once gets one move row: first place, last place.
         let mut moved = Footprint::default();
+        let mut effect_moves = 0;
+        for effect in effects {
+            if let Effect::Accounts(a) = effect {
+                a.moves.iter().for_each(|m| moved.add_move(*m));
+                effect_moves += a.moves.len();
+            }
+        }
+        let rows: Vec<AccountMove> = moved
+            .moves
+            .into_values()
+            .filter(|m| m.from != m.to)
+            .collect();
+        // When every move is of its own account, the move rows say all the history needs and
+        // the database derives it from them; otherwise each move writes its intervals in turn.
+        let derive_history = rows.len() == effect_moves;
         let restored: Vec<uuid::Uuid> = effects
             .iter()
             .filter_map(|e| match e {
@@ -180,9 +195,8 @@ impl TenantScope<'_> {
                     e.after = t.after.as_ref().map(Territory::snapshot);
                     events.push(e);
                 }
-                Effect::Accounts(a) => {
+                Effect::Accounts(a) if !derive_history => {
                     moves::write_state(txn, tenant, id, &a.moves, now).await?;
-                    a.moves.iter().for_each(|m| moved.add_move(*m));
                 }
                 Effect::Member(m) => {
                     staffing::write_member(txn, tenant, id, m, now).await?;
@@ -206,15 +220,15 @@ impl TenantScope<'_> {
                     e.after = q.after.map(|a| quota_json(q, a));
                     events.push(e);
                 }
+                Effect::Accounts(_) => {}
             }
         }
-        let rows: Vec<AccountMove> = moved
-            .moves
-            .into_values()
-            .filter(|m| m.from != m.to)
-            .collect();
         if !rows.is_empty() {
-            moves::write_rows(txn, tenant, id, &rows).await?;
+            if derive_history {
+                applied_moves::write(txn, tenant, id, &rows, now).await?;
+            } else {
+                moves::write_rows(txn, tenant, id, &rows).await?;
+            }
             // One event for all of them: its digest covers the stored move rows.
             let mut e = event("accounts.assigned", "Realignment", id.as_uuid());
             let count = u64::try_from(rows.len()).unwrap_or(u64::MAX);

@@ -19,6 +19,8 @@ pub struct Model {
     pub to_source: Option<String>,
     pub to_rule_id: Option<Uuid>,
     pub to_pinned: bool,
+    /// The history interval this move opened (none for a draft's plan or an unassignment).
+    pub to_interval_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
