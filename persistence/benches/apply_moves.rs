@@ -10,13 +10,10 @@
 use std::time::{Duration, Instant};
 
 use terrane_domain::audit::{Actor, ActorKind};
-use terrane_domain::identity::{DisplayName, Email, Role, TenantName, TenantSlug};
-use terrane_domain::ids::{SessionId, TenantId, TerritoryId, UserId};
+use terrane_domain::ids::TerritoryId;
 use terrane_domain::realignment::{Change, CreateTerritory, MoveAccounts, PlanChange};
 use terrane_domain::territory::{TerritoryCode, TerritoryName};
-use terrane_persistence::{
-    ImportMode, NewSession, NewUser, PageRequest, RealignmentRequest, SignUp, Store, WriteContext,
-};
+use terrane_persistence::{ImportMode, PageRequest, RealignmentRequest, Store, WriteContext};
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
@@ -39,31 +36,10 @@ async fn main() {
         ),
     };
     let store = Store::open(&url, None).await.unwrap();
-    let admin = NewUser {
-        id: UserId::new(),
-        email: Email::parse("bench@example.com").unwrap(),
-        display_name: DisplayName::parse("Bench").unwrap(),
-        role: Role::Admin,
-        password_hash: "not-a-real-hash".into(),
-    };
-    let tenant_id = TenantId::new();
-    let sign_up = SignUp {
-        tenant_id,
-        slug: TenantSlug::parse(&format!(
-            "bench-{}",
-            &uuid::Uuid::now_v7().simple().to_string()[20..]
-        ))
-        .unwrap(),
-        name: TenantName::parse("Bench").unwrap(),
-        session: NewSession {
-            id: SessionId::new(),
-            user_id: admin.id,
-            token_hash: format!("{:064}", 0),
-            expires_at: chrono::Utc::now(),
-        },
-        admin,
-    };
-    store.sign_up(&sign_up, None).await.unwrap().unwrap();
+    let slug = format!("bench-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+    let tenant_id = terrane_persistence::testing::sign_up_tenant(&store, &slug)
+        .await
+        .unwrap();
     let scope = store.tenant(tenant_id);
     let ctx = WriteContext {
         actor: Actor {

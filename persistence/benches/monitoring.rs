@@ -12,15 +12,12 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use terrane_domain::account::Amount;
 use terrane_domain::audit::{Actor, ActorKind};
-use terrane_domain::identity::{DisplayName, Email, Role, TenantName, TenantSlug};
-use terrane_domain::ids::{SessionId, TenantId, TerritoryId, UserId};
+use terrane_domain::ids::TerritoryId;
 use terrane_domain::quota::{Metric, Period, QuotaKey};
 use terrane_domain::realignment::{Change, CreateTerritory, SetQuota};
 use terrane_domain::territory::{TerritoryCode, TerritoryName};
 use terrane_persistence::testing::{BulkSeed, raw_actuals_sum, seed_accounts_and_actuals};
-use terrane_persistence::{
-    BalanceMeasure, NewSession, NewUser, RealignmentRequest, SignUp, Store, WriteContext,
-};
+use terrane_persistence::{BalanceMeasure, RealignmentRequest, Store, WriteContext};
 
 const REGIONS: usize = 50;
 const LEAVES_PER_REGION: usize = 100;
@@ -58,28 +55,10 @@ async fn main() {
         ),
     };
     let store = Store::open(&url, None).await.unwrap();
-    let admin = NewUser {
-        id: UserId::new(),
-        email: Email::parse("bench@example.com").unwrap(),
-        display_name: DisplayName::parse("Bench").unwrap(),
-        role: Role::Admin,
-        password_hash: "not-a-real-hash".into(),
-    };
-    let tenant_id = TenantId::new();
     let slug = format!("bench-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-    let sign_up = SignUp {
-        tenant_id,
-        slug: TenantSlug::parse(&slug).unwrap(),
-        name: TenantName::parse("Bench").unwrap(),
-        session: NewSession {
-            id: SessionId::new(),
-            user_id: admin.id,
-            token_hash: format!("{:064}", 0),
-            expires_at: chrono::Utc::now(),
-        },
-        admin,
-    };
-    store.sign_up(&sign_up, None).await.unwrap().unwrap();
+    let tenant_id = terrane_persistence::testing::sign_up_tenant(&store, &slug)
+        .await
+        .unwrap();
     let scope = store.tenant(tenant_id);
     let ctx = WriteContext {
         actor: Actor {

@@ -266,3 +266,36 @@ pub async fn raw_actuals_sum(
     txn.commit().await?;
     Ok(started.elapsed())
 }
+
+/// Signs up a tenant named `slug` with one ADMIN (no usable password or token) and returns its
+/// id: the setup every store-level test and bench starts from.
+pub async fn sign_up_tenant(store: &crate::Store, slug: &str) -> Result<TenantId, StoreError> {
+    use terrane_domain::identity::{DisplayName, Email, Role, TenantName, TenantSlug};
+    use terrane_domain::ids::{SessionId, UserId};
+    let bad = |what: &str| StoreError::corrupt(format!("test tenant {what}"));
+    let admin = crate::NewUser {
+        id: UserId::new(),
+        email: Email::parse(&format!("admin@{slug}.example.com")).map_err(|_| bad("email"))?,
+        display_name: DisplayName::parse("Admin").map_err(|_| bad("name"))?,
+        role: Role::Admin,
+        password_hash: "not-a-real-hash".into(),
+    };
+    let tenant_id = TenantId::new();
+    let sign_up = crate::SignUp {
+        tenant_id,
+        slug: TenantSlug::parse(slug).map_err(|_| bad("slug"))?,
+        name: TenantName::parse(slug).map_err(|_| bad("name"))?,
+        session: crate::NewSession {
+            id: SessionId::new(),
+            user_id: admin.id,
+            token_hash: format!("{:064}", 0),
+            expires_at: chrono::Utc::now(),
+        },
+        admin,
+    };
+    store
+        .sign_up(&sign_up, None)
+        .await?
+        .map_err(|_| bad("slug taken"))?;
+    Ok(tenant_id)
+}

@@ -6,13 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use terrane_domain::audit::Actor;
-use terrane_domain::identity::{DisplayName, Email, Role, TenantName, TenantSlug};
-use terrane_domain::ids::{AccountId, RealignmentId, SessionId, TenantId, TerritoryId, UserId};
+use terrane_domain::ids::{AccountId, RealignmentId, TenantId, TerritoryId};
 use terrane_domain::realignment::{Change, CreateTerritory, MoveAccounts, PlanChange};
 use terrane_domain::territory::{TerritoryCode, TerritoryName};
 use terrane_persistence::{
-    AuditFilter, ImportMode, NewSession, NewUser, PageRequest, RealignmentRequest, SignUp, Store,
-    TenantScope, WriteContext,
+    AuditFilter, ImportMode, PageRequest, RealignmentRequest, Store, TenantScope, WriteContext,
 };
 
 fn ctx() -> WriteContext {
@@ -27,27 +25,9 @@ async fn store_with_tenant() -> (Store, TenantId) {
         .await
         .unwrap();
     let store = Store::open(&url, None).await.unwrap();
-    let admin = NewUser {
-        id: UserId::new(),
-        email: Email::parse("admin@example.com").unwrap(),
-        display_name: DisplayName::parse("Admin").unwrap(),
-        role: Role::Admin,
-        password_hash: "not-a-real-hash".into(),
-    };
-    let tenant_id = TenantId::new();
-    let sign_up = SignUp {
-        tenant_id,
-        slug: TenantSlug::parse("acme").unwrap(),
-        name: TenantName::parse("Acme").unwrap(),
-        session: NewSession {
-            id: SessionId::new(),
-            user_id: admin.id,
-            token_hash: format!("{:064}", 0),
-            expires_at: chrono::Utc::now(),
-        },
-        admin,
-    };
-    store.sign_up(&sign_up, None).await.unwrap().unwrap();
+    let tenant_id = terrane_persistence::testing::sign_up_tenant(&store, "acme")
+        .await
+        .unwrap();
     (store, tenant_id)
 }
 

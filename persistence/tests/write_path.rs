@@ -4,13 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use terrane_domain::audit::Actor;
-use terrane_domain::identity::{DisplayName, Email, Role, TenantName, TenantSlug};
-use terrane_domain::ids::{SessionId, TenantId, TerritoryId, UserId};
+use terrane_domain::ids::{TenantId, TerritoryId};
 use terrane_domain::realignment::{Change, CreateTerritory, ProblemCode};
 use terrane_domain::territory::{TerritoryCode, TerritoryName};
 use terrane_persistence::{
-    AuditFilter, NewSession, NewUser, PageRequest, RealignmentRequest, SignUp, Store,
-    TerritoryFilter, WriteContext,
+    AuditFilter, PageRequest, RealignmentRequest, Store, TerritoryFilter, WriteContext,
 };
 
 async fn store_with_tenant() -> (Store, TenantId) {
@@ -18,28 +16,9 @@ async fn store_with_tenant() -> (Store, TenantId) {
         .await
         .unwrap();
     let store = Store::open(&url, None).await.unwrap();
-    let admin = NewUser {
-        id: UserId::new(),
-        email: Email::parse("admin@example.com").unwrap(),
-        display_name: DisplayName::parse("Admin").unwrap(),
-        role: Role::Admin,
-        password_hash: "not-a-real-hash".into(),
-    };
-    let session = NewSession {
-        id: SessionId::new(),
-        user_id: admin.id,
-        token_hash: format!("{:064}", 0),
-        expires_at: chrono::Utc::now(),
-    };
-    let tenant_id = TenantId::new();
-    let sign_up = SignUp {
-        tenant_id,
-        slug: TenantSlug::parse("acme").unwrap(),
-        name: TenantName::parse("Acme").unwrap(),
-        admin,
-        session,
-    };
-    store.sign_up(&sign_up, None).await.unwrap().unwrap();
+    let tenant_id = terrane_persistence::testing::sign_up_tenant(&store, "acme")
+        .await
+        .unwrap();
     (store, tenant_id)
 }
 
