@@ -23,6 +23,21 @@ use crate::realignment_record::{RealignmentRecord, record_realignment, update_re
 use crate::scope::{TenantScope, WriteContext};
 use crate::{audit, history, moves, staffing, territories};
 
+/// Which side of a footprint a history row stands for: a row the realignment ended (and did not
+/// open) holds the state before it, a row it opened (and did not end) the state after; a row it
+/// both opened and ended was an intermediate step and counts for neither.
+pub(crate) fn footprint_side<T>(
+    sides: &mut (Option<T>, Option<T>),
+    opened: bool,
+    ended: bool,
+) -> Option<&mut Option<T>> {
+    match (opened, ended) {
+        (false, true) => Some(&mut sides.0),
+        (true, false) => Some(&mut sides.1),
+        _ => None,
+    }
+}
+
 /// What realignment `id` changed, from the history it wrote.
 async fn footprint<C: ConnectionTrait>(
     conn: &C,
@@ -47,10 +62,8 @@ async fn footprint<C: ConnectionTrait>(
         let entry = sides
             .entry(TerritoryId::from_uuid(row.territory_id))
             .or_default();
-        if ended && !opened {
-            entry.0 = Some(history::territory_of(&row)?);
-        } else if opened && !ended {
-            entry.1 = Some(history::territory_of(&row)?);
+        if let Some(side) = footprint_side(entry, opened, ended) {
+            *side = Some(history::territory_of(&row)?);
         }
     }
     let mut footprint = Footprint {

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::entity::{quota, rep, territory_member};
 use crate::error::StoreError;
+use crate::revert::footprint_side;
 
 /// Adds every open membership and every rep's active flag to `state`.
 pub(crate) async fn with_staff<C: ConnectionTrait>(
@@ -84,9 +85,10 @@ pub(crate) async fn with_quotas<C: ConnectionTrait>(
             ));
         }
     }
+    let known: std::collections::HashSet<QuotaKey> = found.iter().map(|(k, _)| *k).collect();
     let unset: Vec<_> = keys
         .iter()
-        .filter(|k| !found.iter().any(|(f, _)| f == *k))
+        .filter(|k| !known.contains(*k))
         .map(|k| (*k, None))
         .collect();
     Ok(state.with_quotas(found.into_iter().chain(unset)))
@@ -218,10 +220,8 @@ pub(crate) async fn add_to_footprint<C: ConnectionTrait>(
                 RepId::from_uuid(m.rep_id),
             ))
             .or_default();
-        if ended && !opened {
-            entry.0 = Some(role);
-        } else if opened && !ended {
-            entry.1 = Some(role);
+        if let Some(side) = footprint_side(entry, opened, ended) {
+            *side = Some(role);
         }
     }
     let quotas = quota::Entity::find()
@@ -238,10 +238,8 @@ pub(crate) async fn add_to_footprint<C: ConnectionTrait>(
         let ended = q.ended_by_realignment_id == Some(ours);
         let amount = Amount::from_hundredths(q.amount_hundredths);
         let entry = footprint.quotas.entry(key_of(&q)?).or_default();
-        if ended && !opened {
-            entry.0 = Some(amount);
-        } else if opened && !ended {
-            entry.1 = Some(amount);
+        if let Some(side) = footprint_side(entry, opened, ended) {
+            *side = Some(amount);
         }
     }
     Ok(())
