@@ -23,6 +23,7 @@ mod m20261127_000009_login_attempts;
 mod m20261127_000010_reps_quotas_actuals;
 mod m20261127_000019_move_interval_ids;
 mod m20261127_000020_row_level_security;
+mod m20261128_000021_account_totals;
 pub mod rls;
 mod tenant_table;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             // 020 covers every tenant table created before it; later migrations call
             // `rls::enable_tenant_rls` for their own tables.
             Box::new(m20261127_000020_row_level_security::Migration),
+            Box::new(m20261128_000021_account_totals::Migration),
         ]
     }
 }

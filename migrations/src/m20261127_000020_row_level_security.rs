@@ -122,7 +122,7 @@ async fn relations(
 }
 
 /// The schema migrations create tables in, quoted.
-async fn current_schema(db: &SchemaManagerConnection<'_>) -> Result<String, DbErr> {
+pub(crate) async fn current_schema(db: &SchemaManagerConnection<'_>) -> Result<String, DbErr> {
     let row = db
         .query_one_raw(Statement::from_string(
             DbBackend::Postgres,

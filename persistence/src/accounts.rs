@@ -16,6 +16,7 @@ use terrane_domain::audit::NewAuditEvent;
 use terrane_domain::ids::{AccountId, RealignmentId, TerritoryId};
 use terrane_domain::realignment::{AccountTarget, AssignAccounts, Change, Problem};
 
+use crate::account_totals;
 use crate::entity::{account, assignment};
 use crate::error::StoreError;
 use crate::page::{Page, PageRequest};
@@ -254,6 +255,8 @@ impl TenantScope<'_> {
         let mut next = row(tenant, account, now)?;
         next.created_at = sea_orm::ActiveValue::NotSet;
         next.version = Set(current.version + 1);
+        // Its weights count in its territory's totals: out at the old ones, back at the new.
+        account_totals::count_accounts(&txn, tenant, &[account.id.as_uuid()], -1).await?;
         let updated = account::Entity::update_many()
             .set(next)
             .filter(account::Column::TenantId.eq(tenant))
@@ -267,6 +270,7 @@ impl TenantScope<'_> {
             }
             other => other?,
         };
+        account_totals::count_accounts(&txn, tenant, &[account.id.as_uuid()], 1).await?;
         let event = NewAuditEvent {
             actor: ctx.actor,
             action: "account.updated".into(),

@@ -11,6 +11,7 @@ use terrane_domain::realignment::{
     AccountMove, AccountTarget, AlignmentState, AssignAccounts, Problem, RealignmentStatus,
 };
 
+use crate::account_totals;
 use crate::error::StoreError;
 use crate::realignment_record::{
     RealignmentRecord, insert_realignment, realignment_event, record_changes, retitle,
@@ -108,7 +109,15 @@ impl BulkMoves {
             self.recorded = true;
         }
         let now = self.record.applied_at.unwrap_or(self.record.created_at);
+        // The batch's accounts leave the totals where they are and rejoin where they land.
+        let moved: Vec<_> = effect
+            .moves
+            .iter()
+            .map(|m| m.account_id.as_uuid())
+            .collect();
+        account_totals::count_accounts(conn, self.tenant, &moved, -1).await?;
         moves::write(conn, self.tenant, self.record.id, &effect.moves, now).await?;
+        account_totals::count_accounts(conn, self.tenant, &moved, 1).await?;
         self.moved += u64::try_from(effect.moves.len()).unwrap_or(u64::MAX);
         let room = 10usize.saturating_sub(self.first.len());
         self.first.extend(effect.moves.iter().take(room));

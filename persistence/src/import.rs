@@ -25,6 +25,7 @@ use terrane_domain::ids::AccountId;
 use terrane_domain::realignment::AccountTarget;
 use uuid::Uuid;
 
+use crate::account_totals;
 use crate::accounts::row;
 use crate::bulk_moves::BulkMoves;
 use crate::entity::{account, assignment};
@@ -307,12 +308,16 @@ impl TenantScope<'_> {
                 Expr::col((account::Entity, account::Column::Version)).add(1),
             )
             .to_owned();
+        // Updated accounts count in their territories' totals: out at the old weights, back at
+        // the new (new accounts are in no territory yet, so they count nowhere until placed).
+        let ids: Vec<Uuid> = batch.iter().map(|a| a.id.as_uuid()).collect();
+        account_totals::count_accounts(txn, tenant, &ids, -1).await?;
         account::Entity::insert_many(rows)
             .on_conflict(upsert)
             .exec_without_returning(txn)
             .await?;
+        account_totals::count_accounts(txn, tenant, &ids, 1).await?;
 
-        let ids: Vec<Uuid> = batch.iter().map(|a| a.id.as_uuid()).collect();
         let current: HashMap<Uuid, assignment::Model> = assignment::Entity::find()
             .filter(assignment::Column::TenantId.eq(tenant))
             .filter(assignment::Column::AccountId.is_in(ids))

@@ -6,6 +6,7 @@
 //! [`TenantScope::apply_realignment`], one transaction that validates (in the domain), writes
 //! state and appends hash-chained audit events.
 
+mod account_totals;
 mod accounts;
 mod actuals;
 mod applied_moves;

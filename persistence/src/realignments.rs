@@ -13,6 +13,7 @@ use terrane_domain::realignment::{
 use terrane_domain::rep::MemberRole;
 use terrane_domain::territory::Territory;
 
+use crate::account_totals;
 use crate::error::StoreError;
 pub use crate::realignment_record::RealignmentRecord;
 use crate::realignment_record::record_realignment;
@@ -229,6 +230,7 @@ impl TenantScope<'_> {
             } else {
                 moves::write_rows(txn, tenant, id, &rows).await?;
             }
+            account_totals::add_moves_of(txn, tenant, id).await?;
             // One event for all of them: its digest covers the stored move rows.
             let mut e = event("accounts.assigned", "Realignment", id.as_uuid());
             let count = u64::try_from(rows.len()).unwrap_or(u64::MAX);

@@ -220,6 +220,7 @@ pub async fn seed_accounts_and_actuals(
             .await?;
     }
     crate::actuals::add_to_totals(&txn, tid, &totals).await?;
+    crate::account_totals::rebuild(&txn, tid).await?;
     txn.commit().await?;
     // Fresh statistics, as a long-running database would have (on PostgreSQL through the
     // owner's function: the server's role may not ANALYZE tables it does not own).
@@ -267,6 +268,28 @@ pub async fn raw_actuals_sum(
     Ok(started.elapsed())
 }
 
+/// The account sums of `territories` derived by joining their current assignments with their
+/// accounts — what a balance view read before the totals were kept, the baseline the balance
+/// bench compares against — and how long that took.
+pub async fn raw_territory_sums(
+    store: &crate::Store,
+    tenant: TenantId,
+    territories: &[TerritoryId],
+) -> Result<
+    (
+        std::collections::HashMap<TerritoryId, crate::TerritoryMetrics>,
+        std::time::Duration,
+    ),
+    StoreError,
+> {
+    let started = std::time::Instant::now();
+    let txn = sea_orm::TransactionTrait::begin(&store.db).await?;
+    crate::scope::set_tenant(&txn, tenant).await?;
+    let sums = crate::account_totals::recount_of(&txn, tenant.as_uuid(), territories).await?;
+    txn.commit().await?;
+    Ok((sums, started.elapsed()))
+}
+
 /// Signs up a tenant named `slug` with one ADMIN (no usable password or token) and returns its
 /// id: the setup every store-level test and bench starts from.
 pub async fn sign_up_tenant(store: &crate::Store, slug: &str) -> Result<TenantId, StoreError> {
@@ -298,4 +321,33 @@ pub async fn sign_up_tenant(store: &crate::Store, slug: &str) -> Result<TenantId
         .await?
         .map_err(|_| bad("slug taken"))?;
     Ok(tenant_id)
+}
+
+/// Where the kept per-territory account totals differ from the totals derived from scratch
+/// (current assignments joined with accounts), in every tenant: one line per difference, empty
+/// when they agree. The e2e tests call it after their writes.
+pub async fn account_totals_drift(store: &crate::Store) -> Result<Vec<String>, StoreError> {
+    use sea_orm::{EntityTrait, TransactionTrait};
+    let tenants = crate::entity::tenant::Entity::find().all(&store.db).await?;
+    let mut drift = Vec::new();
+    for tenant in tenants {
+        let txn = store.db.begin().await?;
+        crate::scope::set_tenant(&txn, TenantId::from_uuid(tenant.id)).await?;
+        let kept = crate::account_totals::read(&txn, tenant.id, None).await?;
+        let derived = crate::account_totals::recount(&txn, tenant.id).await?;
+        txn.rollback().await?;
+        let mut territories: Vec<_> = kept.keys().chain(derived.keys()).copied().collect();
+        territories.sort();
+        territories.dedup();
+        for territory in territories {
+            let (k, d) = (kept.get(&territory), derived.get(&territory));
+            if k != d {
+                drift.push(format!(
+                    "tenant {} territory {territory}: kept {k:?}, derived {d:?}",
+                    tenant.slug
+                ));
+            }
+        }
+    }
+    Ok(drift)
 }

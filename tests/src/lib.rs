@@ -80,6 +80,22 @@ impl TestApp {
         }
     }
 
+    /// Fails the test when the per-territory account totals the server keeps differ anywhere
+    /// from the totals derived from scratch (current assignments joined with accounts).
+    pub async fn assert_account_totals_kept(&self) {
+        let store = terrane_persistence::Store::open(&self.database_url, None)
+            .await
+            .expect("store opens");
+        let drift = terrane_persistence::testing::account_totals_drift(&store)
+            .await
+            .expect("totals compared");
+        assert!(
+            drift.is_empty(),
+            "account totals drifted:\n{}",
+            drift.join("\n")
+        );
+    }
+
     /// Stops the server (as a crash would: in-flight work is dropped, committed work stays).
     pub async fn stop(&self) {
         self.server.abort();

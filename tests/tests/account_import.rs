@@ -99,6 +99,7 @@ async fn import_upserts_places_and_audits() {
     assert_eq!(imports.len(), 2);
     assert_eq!(imports[0]["after"]["created"], 3);
     assert_eq!(imports[0]["after"]["digest"].as_str().unwrap().len(), 64);
+    app.assert_account_totals_kept().await;
 }
 
 const BAD: &str = "external_id,name,lat,lon,potential\n\
@@ -163,6 +164,7 @@ async fn bad_rows_are_reported_by_line_and_all_or_nothing_writes_nothing() {
     let header = import(&app, t, "id,title\n1,x\n", "ALL_OR_NOTHING").await;
     assert_eq!(header["userErrors"][0]["code"], "INVALID_CSV");
     assert_eq!(header["committed"], false);
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -206,6 +208,7 @@ async fn imports_never_reach_another_tenant() {
         )
         .await;
     assert_eq!(after, before);
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -254,6 +257,7 @@ async fn large_files_can_be_uploaded_as_multipart() {
     assert_eq!(terrane_tests::error_code(&neither), Some("BAD_USER_INPUT"));
     let both = app.upload(t, "mutation($file: Upload) { importAccounts(input: { file: $file, csv: \"external_id,name\" }) { created } }", json!({ "file": null }), "a.csv", b"external_id,name\n".to_vec()).await;
     assert_eq!(terrane_tests::error_code(&both), Some("BAD_USER_INPUT"));
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -302,4 +306,5 @@ async fn duplicates_are_found_across_batches_and_the_placement_digest_matches_it
     let recorded = &events["auditEvents"]["edges"][0]["node"]["after"];
     assert_eq!(recorded["moves"], 2_499, "one event for the whole import");
     assert_eq!(recorded["digest"], placed["node"]["moveDigest"]);
+    app.assert_account_totals_kept().await;
 }

@@ -221,6 +221,7 @@ async fn accounts_are_placed_by_pin_rule_or_geography_and_say_why() {
         refused["deleteTerritory"]["userErrors"],
         json!([{ "code": "HAS_ACCOUNTS" }])
     );
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -487,6 +488,7 @@ async fn tenant_b_cannot_see_assign_or_rule_over_tenant_a_accounts() {
         .ok(Some(&a.token), "query($id: ID!) { account(id: $id) { territory { code } assignment { source } } accounts { totalCount } }", json!({ "id": a_account_id }))
         .await;
     assert_eq!(after, before, "tenant A's accounts changed");
+    app.assert_account_totals_kept().await;
 }
 
 const RUN: &str = "mutation($apply: Boolean!) { runAssignment(input: { apply: $apply, reason: \"quarterly\" }) {
@@ -572,6 +574,7 @@ async fn run_assignment_drafts_then_applies_and_leaves_pins_alone() {
         placed(&app, t, &movable).await["territory"]["code"],
         "STRATEGIC"
     );
+    app.assert_account_totals_kept().await;
 }
 
 const UPDATE_ACCOUNT: &str = "mutation($input: UpdateAccountInput!) { updateAccount(input: $input) {
@@ -677,6 +680,7 @@ async fn updating_an_account_places_it_again_unless_pinned() {
         )
         .await;
     assert_eq!(read["account"], json!({ "name": "Renamed", "version": 4 }));
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]

@@ -201,4 +201,5 @@ async fn thirty_two_clients_on_overlapping_data_leave_a_consistent_audited_state
         succeeded("update")
     );
     assert!(audit["auditIntegrity"]["checkedEvents"].as_u64().unwrap() > audit_before);
+    app.assert_account_totals_kept().await;
 }

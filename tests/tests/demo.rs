@@ -58,4 +58,5 @@ async fn the_demo_tenant_has_staffing_quotas_and_sales_to_explore() {
         .sum();
     assert!(sold > 0.0, "the quarter has sales: {data}");
     assert!(!data["balance"]["rows"].as_array().unwrap().is_empty());
+    app.assert_account_totals_kept().await;
 }

@@ -100,6 +100,7 @@ async fn revert_restores_territories_and_accounts_and_refuses_after_later_change
         .ok(Some(t), "{ auditIntegrity { ok } }", json!({}))
         .await;
     assert_eq!(integrity["auditIntegrity"]["ok"], true);
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -172,6 +173,7 @@ async fn merge_and_split_carry_accounts_children_and_boundaries() {
         apply(&app, t, &miss, None).await["userErrors"][0]["code"],
         "INVALID_BOUNDARY"
     );
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -254,6 +256,7 @@ async fn history_answers_who_owned_an_account_and_how_territories_looked_on_a_da
         .gql(Some(t), q, json!({ "a": a, "w": west, "at": "yesterday" }))
         .await;
     assert!(bad_time["errors"].is_array());
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -290,4 +293,5 @@ async fn a_stack_of_realignments_is_undone_newest_first() {
         )
         .await;
     assert_eq!(name["territory"]["name"], "West");
+    app.assert_account_totals_kept().await;
 }

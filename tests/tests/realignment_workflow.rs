@@ -168,6 +168,7 @@ async fn a_draft_is_previewed_changes_nothing_and_then_applies_in_one_realignmen
         .ok(Some(t), "{ auditIntegrity { ok } }", json!({}))
         .await;
     assert_eq!(integrity["auditIntegrity"]["ok"], true);
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -237,6 +238,7 @@ async fn applying_after_someone_else_changed_the_same_things_is_a_conflict() {
             .len(),
         2
     );
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -365,6 +367,7 @@ async fn drafts_are_edited_and_discarded_and_bad_input_changes_nothing() {
         listed["realignments"]["edges"][0]["node"]["id"],
         plan.as_str()
     );
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -396,4 +399,5 @@ async fn a_drafted_engine_run_is_applied_through_apply_realignment() {
     assert_eq!(applied["userErrors"], json!([]), "{applied}");
     assert_eq!(applied["realignment"]["status"], "APPLIED");
     assert_eq!(place(&app, t, &accounts[2]).await, "EAST");
+    app.assert_account_totals_kept().await;
 }

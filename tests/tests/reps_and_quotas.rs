@@ -174,6 +174,7 @@ async fn reps_staff_territories_with_one_owner_history_coverage_and_suggestions(
         seen,
         json!({ "reps": { "totalCount": 0 }, "coverage": { "unownedTerritories": [], "overCapacityReps": [] } })
     );
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -313,6 +314,7 @@ async fn quotas_spread_to_the_cent_add_up_and_refuse_bad_input() {
         )
         .await;
     assert_eq!(rows["performance"], json!([]));
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -498,6 +500,7 @@ async fn sales_are_credited_by_date_and_performance_shows_pace_and_rank() {
         hijack["recordActual"]["userErrors"][0]["code"],
         "ACCOUNT_NOT_FOUND"
     );
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]
@@ -559,4 +562,5 @@ async fn staffing_and_quotas_can_be_planned_in_a_draft_applied_and_reverted() {
         after["territory"],
         json!({ "members": [], "quota": { "amount": null } })
     );
+    app.assert_account_totals_kept().await;
 }

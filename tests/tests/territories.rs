@@ -135,6 +135,7 @@ async fn build_read_and_reshape_a_hierarchy() {
         )
         .await;
     assert_eq!(listed["territories"]["totalCount"], 4);
+    app.assert_account_totals_kept().await;
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! store converts them into domain values and records at its edge.
 
 pub mod account;
+pub mod account_total;
 pub mod actual;
 pub mod actual_total;
 pub mod api_key;
