@@ -9,7 +9,7 @@ use serde_json::json;
 use terrane_domain::ids::{RealignmentId, TerritoryId};
 use terrane_domain::realignment::{
     AccountMove, Effect, Footprint, Load, PlanChange, PlanInputs, Problem, ProblemCode,
-    RealignmentStatus, TerritoryImpact, apply_plan, impact, spread,
+    QuotaEffect, RealignmentStatus, TerritoryImpact, apply_plan, impact, spread,
 };
 
 use crate::drafts::{load_in_status, load_plan, refused};
@@ -29,6 +29,8 @@ pub struct Preview {
     pub territories: Vec<TerritoryImpact>,
     /// Each group of siblings containing an affected territory.
     pub balance: Vec<BalanceGroup>,
+    /// Each quota the plan sets or clears, with its amount now and once applied.
+    pub quotas: Vec<QuotaEffect>,
 }
 
 /// Siblings under one parent, before and after.
@@ -83,7 +85,7 @@ impl TenantScope<'_> {
         let plan = load_plan(&db, tenant, id).await?;
         let context = plan_context::load(&db, tenant, &plan).await?;
         let before_state = context.state.clone();
-        let (moves, touched): (Vec<AccountMove>, Vec<TerritoryId>) =
+        let (moves, touched, quotas): (Vec<AccountMove>, Vec<TerritoryId>, Vec<QuotaEffect>) =
             if plan.iter().any(PlanChange::is_full_rerun) {
                 // A drafted engine run over every account: its stored plan is the preview.
                 let mut moves = Vec::new();
@@ -106,7 +108,7 @@ impl TenantScope<'_> {
                         break;
                     }
                 }
-                (moves, vec![])
+                (moves, vec![], vec![])
             } else {
                 let inputs = PlanInputs {
                     rules: &context.rules,
@@ -122,6 +124,7 @@ impl TenantScope<'_> {
                     Ok(applied) => {
                         let mut footprint = Footprint::default();
                         let mut touched = Vec::new();
+                        let mut quotas = Vec::new();
                         for effect in &applied.effects {
                             match effect {
                                 Effect::Territory(t) => {
@@ -131,8 +134,12 @@ impl TenantScope<'_> {
                                 Effect::Accounts(a) => {
                                     a.moves.iter().for_each(|m| footprint.add_move(*m))
                                 }
-                                // Staffing and quotas change no account count or load.
-                                Effect::Member(_) | Effect::Quota(_) => {}
+                                Effect::Quota(q) => {
+                                    quotas.push(*q);
+                                    touched.push(q.key.territory_id);
+                                }
+                                // Staffing changes no account count, load or quota.
+                                Effect::Member(_) => {}
                             }
                         }
                         let moves = footprint
@@ -140,7 +147,7 @@ impl TenantScope<'_> {
                             .into_values()
                             .filter(|m| m.from != m.to)
                             .collect();
-                        (moves, touched)
+                        (moves, touched, quotas)
                     }
                 }
             };
@@ -230,6 +237,7 @@ impl TenantScope<'_> {
             moves,
             territories,
             balance,
+            quotas,
         }))
     }
 

@@ -140,94 +140,118 @@ pub async fn seed_accounts_and_actuals(
     let started = std::time::Instant::now();
     let tid = tenant.as_uuid();
     let now = chrono::Utc::now();
-    let txn = store.db.begin().await?;
-    crate::scope::set_tenant(&txn, tenant).await?;
-    let mut ids = Vec::with_capacity(accounts);
+    // A first small transaction, then fresh planner statistics, then transactions of COMMIT
+    // rows: PostgreSQL plans (and caches) a foreign-key check against the statistics of the
+    // referenced table, and an empty `accounts` gets a sequential scan — run once per inserted
+    // row over a growing table, that made one huge transaction quadratic.
     const BATCH: usize = 1_000;
-    for start in (0..accounts).step_by(BATCH) {
-        let end = (start + BATCH).min(accounts);
-        let mut rows = Vec::with_capacity(end - start);
-        let mut placed = Vec::with_capacity(end - start);
-        for i in start..end {
-            let id = uuid::Uuid::now_v7();
-            ids.push(id);
-            rows.push(account::ActiveModel {
-                tenant_id: Set(tid),
-                id: Set(id),
-                external_id: Set(format!("B-{i:07}")),
-                name: Set(format!("Bench account {i}")),
-                lat: Set(Some(40.0 + (i % 100) as f64 / 10.0)),
-                lon: Set(Some(-100.0 + (i % 70) as f64 / 10.0)),
-                address: Set(None),
-                industry: Set(Some(["retail", "software", "health"][i % 3].to_owned())),
-                segment: Set(Some(["SMB", "MID_MARKET"][i % 2].to_owned())),
-                potential_hundredths: Set(((i % 1_000) as i64 + 1) * 10_000),
-                workload_hundredths: Set(((i % 40) as i64 + 1) * 100),
-                attributes: Set("{}".into()),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-            });
-            placed.push(assignment_history::ActiveModel {
-                tenant_id: Set(tid),
-                id: Set(uuid::Uuid::now_v7()),
-                account_id: Set(id),
-                territory_id: Set(leaves[i % leaves.len()].as_uuid()),
-                source: Set("MANUAL".into()),
-                rule_id: Set(None),
-                pinned: Set(false),
-                valid_from: Set(now),
-                valid_to: Set(None),
-                realignment_id: Set(realignment.as_uuid()),
-                ended_by_realignment_id: Set(None),
-            });
-        }
-        account::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await?;
-        assignment_history::Entity::insert_many(placed)
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    let mut totals = crate::actuals::MonthTotals::new();
-    for start in (0..actuals).step_by(BATCH * 2) {
-        let end = (start + BATCH * 2).min(actuals);
-        let rows: Vec<_> = (start..end)
-            .map(|i| {
-                let a = i % accounts.max(1);
-                let territory = leaves[a % leaves.len()].as_uuid();
-                let day = first_day + chrono::Days::new(u64::from((i as u32) % days.max(1)));
-                let amount = ((i % 500) as i64 + 1) * 100;
-                let entry = totals
-                    .entry((territory, crate::actuals::month_of(day)))
-                    .or_default();
-                entry.0 += amount;
-                entry.1 += 1;
-                actual::ActiveModel {
-                    tenant_id: Set(tid),
-                    id: Set(uuid::Uuid::now_v7()),
-                    account_id: Set(ids[a]),
-                    territory_id: Set(Some(territory)),
-                    sold_on: Set(day),
-                    metric: Set("REVENUE".into()),
-                    amount_hundredths: Set(amount),
-                    created_at: Set(now),
-                }
-            })
-            .collect();
-        actual::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    crate::actuals::add_to_totals(&txn, tid, &totals).await?;
-    crate::account_totals::rebuild(&txn, tid).await?;
-    txn.commit().await?;
-    // Fresh statistics, as a long-running database would have (on PostgreSQL through the
-    // owner's function: the server's role may not ANALYZE tables it does not own).
+    const COMMIT: usize = 100_000;
     let analyze = match store.backend() {
+        // Through the owner's function: the server's role may not ANALYZE tables it does not own.
         sea_orm::DbBackend::Postgres => "SELECT terrane_analyze_alignment()",
         _ => "ANALYZE",
     };
+    let mut ids = Vec::with_capacity(accounts);
+    let mut first = 0;
+    while first < accounts {
+        let last = (first + if first == 0 { BATCH } else { COMMIT }).min(accounts);
+        let txn = store.db.begin().await?;
+        crate::scope::set_tenant(&txn, tenant).await?;
+        for start in (first..last).step_by(BATCH) {
+            let end = (start + BATCH).min(accounts);
+            let mut rows = Vec::with_capacity(end - start);
+            let mut placed = Vec::with_capacity(end - start);
+            for i in start..end {
+                let id = uuid::Uuid::now_v7();
+                ids.push(id);
+                rows.push(account::ActiveModel {
+                    tenant_id: Set(tid),
+                    id: Set(id),
+                    external_id: Set(format!("B-{i:07}")),
+                    name: Set(format!("Bench account {i}")),
+                    lat: Set(Some(40.0 + (i % 100) as f64 / 10.0)),
+                    lon: Set(Some(-100.0 + (i % 70) as f64 / 10.0)),
+                    address: Set(None),
+                    industry: Set(Some(["retail", "software", "health"][i % 3].to_owned())),
+                    segment: Set(Some(["SMB", "MID_MARKET"][i % 2].to_owned())),
+                    potential_hundredths: Set(((i % 1_000) as i64 + 1) * 10_000),
+                    workload_hundredths: Set(((i % 40) as i64 + 1) * 100),
+                    attributes: Set("{}".into()),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                });
+                placed.push(assignment_history::ActiveModel {
+                    tenant_id: Set(tid),
+                    id: Set(uuid::Uuid::now_v7()),
+                    account_id: Set(id),
+                    territory_id: Set(leaves[i % leaves.len()].as_uuid()),
+                    source: Set("MANUAL".into()),
+                    rule_id: Set(None),
+                    pinned: Set(false),
+                    valid_from: Set(now),
+                    valid_to: Set(None),
+                    realignment_id: Set(realignment.as_uuid()),
+                    ended_by_realignment_id: Set(None),
+                });
+            }
+            account::Entity::insert_many(rows)
+                .exec_without_returning(&txn)
+                .await?;
+            assignment_history::Entity::insert_many(placed)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        if first == 0 {
+            store.db.execute_unprepared(analyze).await?;
+        }
+        first = last;
+    }
+    let mut totals = crate::actuals::MonthTotals::new();
+    for first in (0..actuals).step_by(COMMIT * 5) {
+        let txn = store.db.begin().await?;
+        crate::scope::set_tenant(&txn, tenant).await?;
+        for start in (first..(first + COMMIT * 5).min(actuals)).step_by(BATCH * 2) {
+            let end = (start + BATCH * 2).min(actuals);
+            let rows: Vec<_> = (start..end)
+                .map(|i| {
+                    let a = i % accounts.max(1);
+                    let territory = leaves[a % leaves.len()].as_uuid();
+                    let day = first_day + chrono::Days::new(u64::from((i as u32) % days.max(1)));
+                    let amount = ((i % 500) as i64 + 1) * 100;
+                    let entry = totals
+                        .entry((territory, crate::actuals::month_of(day)))
+                        .or_default();
+                    entry.0 += amount;
+                    entry.1 += 1;
+                    actual::ActiveModel {
+                        tenant_id: Set(tid),
+                        id: Set(uuid::Uuid::now_v7()),
+                        account_id: Set(ids[a]),
+                        territory_id: Set(Some(territory)),
+                        sold_on: Set(day),
+                        metric: Set("REVENUE".into()),
+                        amount_hundredths: Set(amount),
+                        created_at: Set(now),
+                    }
+                })
+                .collect();
+            actual::Entity::insert_many(rows)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        if first == 0 {
+            store.db.execute_unprepared(analyze).await?;
+        }
+    }
+    let txn = store.db.begin().await?;
+    crate::scope::set_tenant(&txn, tenant).await?;
+    crate::actuals::add_to_totals(&txn, tid, &totals).await?;
+    crate::account_totals::rebuild(&txn, tid).await?;
+    txn.commit().await?;
+    // Fresh statistics, as a long-running database would have.
     store.db.execute_unprepared(analyze).await?;
     Ok(started.elapsed())
 }

@@ -544,6 +544,25 @@ async fn staffing_and_quotas_can_be_planned_in_a_draft_applied_and_reverted() {
         ]),
     )
     .await;
+    // The preview shows the quota it sets, now and once applied, on the territory too.
+    let preview = app
+        .ok(
+            Some(t),
+            "query($id: ID!) { realignment(id: $id) { impact { quotas { territoryId period metric before after } territories { territoryId quotas { period after } } } } }",
+            json!({ "id": plan }),
+        )
+        .await;
+    let impact = &preview["realignment"]["impact"];
+    assert_eq!(
+        impact["quotas"],
+        json!([{ "territoryId": west, "period": "FY2027", "metric": "REVENUE", "before": null, "after": "500000.00" }]),
+        "{preview}"
+    );
+    assert_eq!(
+        impact["territories"],
+        json!([{ "territoryId": west, "quotas": [{ "period": "FY2027", "after": "500000.00" }] }]),
+        "{preview}"
+    );
     let applied = apply(&app, t, &plan, None).await;
     assert_eq!(applied["userErrors"], json!([]), "{applied}");
     let now = app

@@ -4,9 +4,10 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use rust_decimal::Decimal;
 use terrane_domain::ids::AccountId;
-use terrane_domain::realignment::{Load, TerritoryImpact as DomainImpact};
+use terrane_domain::realignment::{Load, QuotaEffect, TerritoryImpact as DomainImpact};
 use terrane_persistence::{BalanceGroup as StoreGroup, Page, PageRequest, Preview};
 
+use super::quota::Metric;
 use super::realignment::RealignmentMove;
 use super::territory::{Territory, TerritoryMetrics};
 use crate::graphql::UserError;
@@ -39,9 +40,21 @@ impl RealignmentImpact {
         self.preview
             .territories
             .iter()
-            .copied()
-            .map(TerritoryImpact)
+            .map(|t| TerritoryImpact {
+                impact: *t,
+                quotas: self
+                    .preview
+                    .quotas
+                    .iter()
+                    .filter(|q| q.key.territory_id == t.territory_id)
+                    .map(QuotaImpact::from)
+                    .collect(),
+            })
             .collect()
+    }
+    /// Every quota the draft sets or clears, now and once applied.
+    async fn quotas(&self) -> Vec<QuotaImpact> {
+        self.preview.quotas.iter().map(QuotaImpact::from).collect()
     }
     /// How many accounts would move.
     async fn moved_accounts(&self) -> usize {
@@ -96,25 +109,61 @@ impl RealignmentImpact {
 }
 
 /// One territory's load before and after.
-pub struct TerritoryImpact(DomainImpact);
+pub struct TerritoryImpact {
+    impact: DomainImpact,
+    quotas: Vec<QuotaImpact>,
+}
+
+/// A quota a draft sets or clears: its amount now and once applied.
+#[derive(SimpleObject, Clone)]
+pub struct QuotaImpact {
+    /// The territory's global id.
+    pub territory_id: ID,
+    /// The period, e.g. `FY2027-Q1`.
+    pub period: String,
+    /// What it counts.
+    pub metric: Metric,
+    /// Its amount now (null: not set).
+    pub before: Option<Decimal>,
+    /// Its amount once applied (null: cleared).
+    pub after: Option<Decimal>,
+}
+
+impl From<&QuotaEffect> for QuotaImpact {
+    fn from(q: &QuotaEffect) -> Self {
+        Self {
+            territory_id: encode(NodeKind::Territory, q.key.territory_id),
+            period: q.key.period.label(),
+            metric: q.key.metric.into(),
+            before: q.before.map(|a| a.value()),
+            after: q.after.map(|a| a.value()),
+        }
+    }
+}
 
 #[Object]
 impl TerritoryImpact {
     /// The territory's global id (it may not exist yet, or any more).
     async fn territory_id(&self) -> ID {
-        encode(NodeKind::Territory, self.0.territory_id)
+        encode(NodeKind::Territory, self.impact.territory_id)
     }
     /// The territory as it is now; null when the draft creates it or it is gone.
     async fn territory(&self, ctx: &Context<'_>) -> Result<Option<Territory>> {
-        Ok(load_record(ctx, self.0.territory_id).await?.map(Territory))
+        Ok(load_record(ctx, self.impact.territory_id)
+            .await?
+            .map(Territory))
     }
     /// Its accounts now.
     async fn before(&self) -> TerritoryMetrics {
-        metrics(self.0.before)
+        metrics(self.impact.before)
     }
     /// Its accounts once applied.
     async fn after(&self) -> TerritoryMetrics {
-        metrics(self.0.after)
+        metrics(self.impact.after)
+    }
+    /// The quotas the draft sets or clears on it.
+    async fn quotas(&self) -> &[QuotaImpact] {
+        &self.quotas
     }
 }
 

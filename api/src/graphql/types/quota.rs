@@ -25,6 +25,15 @@ impl From<Metric> for DomainMetric {
     }
 }
 
+impl From<DomainMetric> for Metric {
+    fn from(m: DomainMetric) -> Self {
+        match m {
+            DomainMetric::Revenue => Self::Revenue,
+            DomainMetric::Units => Self::Units,
+        }
+    }
+}
+
 /// Which measure a balance view compares.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum BalanceMeasure {
