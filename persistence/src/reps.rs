@@ -431,10 +431,21 @@ impl TenantScope<'_> {
         Ok(out)
     }
 
-    /// The territories a rep staffs now.
-    pub async fn rep_territories(&self, rep: RepId) -> Result<Vec<MemberRecord>, StoreError> {
-        let filter = Condition::all().add(territory_member::Column::RepId.eq(rep.as_uuid()));
-        self.open_members(&self.conn().await?, filter).await
+    /// The territories each of `reps` staffs now (one query per 1,000 reps).
+    pub async fn territories_of(
+        &self,
+        reps: &[RepId],
+    ) -> Result<HashMap<RepId, Vec<MemberRecord>>, StoreError> {
+        let db = self.conn().await?;
+        let mut out: HashMap<RepId, Vec<MemberRecord>> = HashMap::new();
+        for chunk in reps.chunks(1_000) {
+            let ids: Vec<_> = chunk.iter().map(|r| r.as_uuid()).collect();
+            let filter = Condition::all().add(territory_member::Column::RepId.is_in(ids));
+            for m in self.open_members(&db, filter).await? {
+                out.entry(m.rep_id).or_default().push(m);
+            }
+        }
+        Ok(out)
     }
 
     /// Who staffed `territory` at `at`: an index lookup on (tenant, territory, valid_from).

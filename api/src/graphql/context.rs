@@ -33,7 +33,7 @@ pub struct Loaders {
     pub placements: DataLoader<PlacementLoader>,
     /// Direct account metrics, by territory id.
     pub metrics: DataLoader<MetricsLoader>,
-    /// Current members, by territory id.
+    /// Current members by territory id, and current territories by rep id.
     pub members: DataLoader<MembersLoader>,
     /// Quota summaries, by (territory, period, metric).
     pub quotas: DataLoader<QuotaLoader>,

@@ -93,6 +93,19 @@ impl Loader<TerritoryId> for MembersLoader {
     }
 }
 
+impl Loader<RepId> for MembersLoader {
+    type Value = Vec<MemberRecord>;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[RepId]) -> Result<HashMap<RepId, Self::Value>, Self::Error> {
+        Ok(self
+            .store
+            .tenant(self.tenant_id)
+            .territories_of(keys)
+            .await?)
+    }
+}
+
 /// Loads territories' quota summaries (own quota beside the children's total), one pair of
 /// queries per (period, metric) asked in the response.
 pub struct QuotaLoader {

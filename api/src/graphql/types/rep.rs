@@ -95,12 +95,17 @@ impl Rep {
     }
     /// The territories the rep staffs now.
     async fn territories(&self, ctx: &Context<'_>) -> Result<Vec<TerritoryMember>> {
-        let scope = crate::graphql::RequestContext::of(ctx)?.scope()?;
-        let rows = scope
-            .rep_territories(self.0.id)
+        let rows = crate::graphql::RequestContext::of(ctx)?
+            .loaders()?
+            .members
+            .load_one(self.0.id)
             .await
             .map_err(crate::graphql::ApiError::from)?;
-        Ok(rows.into_iter().map(TerritoryMember).collect())
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(TerritoryMember)
+            .collect())
     }
 }
 
