@@ -24,6 +24,7 @@ mod m20261127_000010_reps_quotas_actuals;
 mod m20261127_000019_move_interval_ids;
 mod m20261127_000020_row_level_security;
 mod m20261128_000021_account_totals;
+mod m20261128_000023_actual_references;
 pub mod rls;
 mod tenant_table;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             // `rls::enable_tenant_rls` for their own tables.
             Box::new(m20261127_000020_row_level_security::Migration),
             Box::new(m20261128_000021_account_totals::Migration),
+            Box::new(m20261128_000023_actual_references::Migration),
         ]
     }
 }

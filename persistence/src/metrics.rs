@@ -12,7 +12,6 @@ use uuid::Uuid;
 use crate::account_totals;
 use crate::error::StoreError;
 use crate::scope::TenantScope;
-use crate::territories;
 
 /// The accounts of a territory, summed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,14 +60,7 @@ impl TenantScope<'_> {
     /// Metrics of `id` and everything below it.
     pub async fn subtree_metrics(&self, id: TerritoryId) -> Result<TerritoryMetrics, StoreError> {
         let db = self.conn().await?;
-        let state = territories::load_state(&db, self.tid()).await?;
-        let all = account_totals::read(&db, self.tid(), None).await?;
-        let mut total = TerritoryMetrics::default();
-        for (territory, metrics) in all {
-            if territory == id || state.hierarchy().ancestors(territory).contains(&id) {
-                total += metrics;
-            }
-        }
-        Ok(total)
+        let sums = account_totals::subtree_sums(&db, self.tid(), account_totals::Tops::Only(id));
+        Ok(sums.await?.remove(&id).unwrap_or_default())
     }
 }

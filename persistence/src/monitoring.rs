@@ -2,7 +2,7 @@
 //! siblings, coverage gaps and owner suggestions. Each is a handful of grouped queries (never
 //! one per territory); the arithmetic is the domain's.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
@@ -14,9 +14,10 @@ use terrane_domain::ids::{RepId, TerritoryId};
 use terrane_domain::quota::{Metric, Period, ranks, roll_up, standing};
 use terrane_domain::realignment::spread;
 use terrane_domain::rep::{Candidate, Suggestion, TerritoryProfile, suggest};
-use terrane_domain::territory::{Hierarchy, Territory};
+use terrane_domain::territory::Territory;
 use uuid::Uuid;
 
+use crate::account_totals::{self, Tops};
 use crate::entity::{account, actual_total, assignment, territory, territory_member};
 use crate::error::StoreError;
 use crate::metrics::TerritoryMetrics;
@@ -246,39 +247,19 @@ impl TenantScope<'_> {
     ) -> Result<BalanceView, StoreError> {
         let db = self.conn().await?;
         let tenant = self.tid();
-        // The tree alone (ids and parents) is enough to know what lies under each child; only
-        // the children themselves are read whole.
-        let pairs = territories::tree(&db, tenant).await?;
-        let hierarchy = Hierarchy::from_pairs(pairs.iter().copied());
-        let child_set: HashSet<TerritoryId> = pairs
-            .iter()
-            .filter(|(_, p)| *p == parent)
-            .map(|(id, _)| *id)
-            .collect();
         let mut children: Vec<Territory> = territories::live(tenant)
-            .filter(territory::Column::Id.is_in(child_set.iter().map(|t| t.as_uuid())))
+            .filter(match parent {
+                Some(p) => territory::Column::ParentId.eq(p.as_uuid()),
+                None => territory::Column::ParentId.is_null(),
+            })
             .all(&db)
             .await?
             .into_iter()
             .map(|m| TerritoryRecord::try_from(m).map(|r| r.territory))
             .collect::<Result<_, _>>()?;
         children.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
-        // Every territory under each child, for one grouped query over all of them.
-        let mut top_of: HashMap<TerritoryId, TerritoryId> = HashMap::new();
-        for (id, _) in &pairs {
-            let mut chain = hierarchy.ancestors(*id);
-            chain.insert(0, *id);
-            if let Some(child) = chain.iter().find(|a| child_set.contains(a)) {
-                top_of.insert(*id, *child);
-            }
-        }
-        let ids: Vec<TerritoryId> = top_of.keys().copied().collect();
-        let mut sums: HashMap<TerritoryId, TerritoryMetrics> = HashMap::new();
-        for (territory, m) in metrics::direct_metrics(&db, tenant, &ids).await? {
-            if let Some(child) = top_of.get(&territory) {
-                *sums.entry(*child).or_default() += m;
-            }
-        }
+        // Each child's subtree summed from the kept totals, in one query.
+        let sums = account_totals::subtree_sums(&db, tenant, Tops::ChildrenOf(parent)).await?;
         let child_ids: Vec<TerritoryId> = children.iter().map(|c| c.id).collect();
         let quotas = match period {
             Some(p) => quotas::quotas_of(&db, tenant, &child_ids, p, metric).await?,

@@ -30,30 +30,6 @@ pub(crate) fn live(tenant_id: uuid::Uuid) -> Select<territory::Entity> {
         .filter(Column::DeletedAt.is_null())
 }
 
-/// The live tree alone — (id, parent) pairs, no names or boundaries — for reads that only need
-/// to know what lies under what.
-pub(crate) async fn tree<C: ConnectionTrait>(
-    conn: &C,
-    tenant_id: uuid::Uuid,
-) -> Result<Vec<(TerritoryId, Option<TerritoryId>)>, StoreError> {
-    let pairs: Vec<(uuid::Uuid, Option<uuid::Uuid>)> = live(tenant_id)
-        .select_only()
-        .column(Column::Id)
-        .column(Column::ParentId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(pairs
-        .into_iter()
-        .map(|(id, parent)| {
-            (
-                TerritoryId::from_uuid(id),
-                parent.map(TerritoryId::from_uuid),
-            )
-        })
-        .collect())
-}
-
 /// The tenant's current alignment state, read inside the write transaction: every live
 /// territory, who staffs it, and which reps are active.
 pub(crate) async fn load_state<C: ConnectionTrait>(

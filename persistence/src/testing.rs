@@ -233,6 +233,7 @@ pub async fn seed_accounts_and_actuals(
                         sold_on: Set(day),
                         metric: Set("REVENUE".into()),
                         amount_hundredths: Set(amount),
+                        reference: Set(None),
                         created_at: Set(now),
                     }
                 })

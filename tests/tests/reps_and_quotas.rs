@@ -474,6 +474,26 @@ async fn sales_are_credited_by_date_and_performance_shows_pace_and_rank() {
         ])
     );
     assert_eq!(balance["coefficientOfVariation"], 1.0);
+    // Accounts two levels under WEST count in WEST's line (and in its subtree metrics).
+    let north = app.create_territory(t, "North", "NORTH", Some(&west)).await;
+    let tip = app.create_territory(t, "Tip", "TIP", Some(&north)).await;
+    account_with(&app, t, "ACC-2", "Retail", "2", &tip).await;
+    let balance = app
+        .ok(Some(t), "query($r: ID, $w: ID!) { balance(parentId: $r, measure: WORKLOAD) { rows { territory { code } accountCount workload } } territory(id: $w) { all: metrics(includeDescendants: true) { accountCount workload } own: metrics { accountCount } } }", json!({ "r": root, "w": west }))
+        .await;
+    assert_eq!(
+        balance["balance"]["rows"],
+        json!([
+            { "territory": { "code": "EAST" }, "accountCount": 1, "workload": "1.00" },
+            { "territory": { "code": "WEST" }, "accountCount": 1, "workload": "2.00" },
+        ]),
+        "{balance}"
+    );
+    assert_eq!(
+        balance["territory"],
+        json!({ "all": { "accountCount": 1, "workload": "2.00" }, "own": { "accountCount": 0 } }),
+        "{balance}"
+    );
 
     // Tenant B: A's figures are invisible and A's ids unusable.
     let b = app.sign_up("bravo").await;
@@ -581,5 +601,108 @@ async fn staffing_and_quotas_can_be_planned_in_a_draft_applied_and_reverted() {
         after["territory"],
         json!({ "members": [], "quota": { "amount": null } })
     );
+    app.assert_account_totals_kept().await;
+}
+
+#[tokio::test]
+async fn a_referenced_sale_is_recorded_once_per_tenant_however_often_it_is_sent() {
+    let app = TestApp::spawn().await;
+    let a = app.sign_up("acme").await;
+    let t = a.token.as_str();
+    let west = app.create_territory(t, "West", "WEST", None).await;
+    let acc = account_with(&app, t, "ACC-1", "Retail", "1", &west).await;
+    let year = app
+        .ok(Some(t), "{ fiscalCalendar { currentYear } }", json!({}))
+        .await["fiscalCalendar"]["currentYear"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let today = chrono::Utc::now().date_naive();
+    let record = "mutation($a: ID!, $d: String!, $x: Decimal!, $r: String) { recordActual(input: { accountId: $a, date: $d, amount: $x, reference: $r }) { actual { amount reference } userErrors { field code } } }";
+    let sale = |r: &str| json!({ "a": acc, "d": today.to_string(), "x": "100", "r": r });
+    let first = app.ok(Some(t), record, sale("INV-1")).await;
+    assert_eq!(
+        first["recordActual"]["actual"],
+        json!({ "amount": "100.00", "reference": "INV-1" }),
+        "{first}"
+    );
+    let again = app.ok(Some(t), record, sale("INV-1")).await;
+    assert_eq!(
+        again["recordActual"]["userErrors"],
+        json!([{ "field": ["input", "reference"], "code": "DUPLICATE_REFERENCE" }]),
+        "{again}"
+    );
+    let blank = app.ok(Some(t), record, sale("   ")).await;
+    assert_eq!(
+        blank["recordActual"]["userErrors"][0]["code"], "INVALID_REFERENCE",
+        "{blank}"
+    );
+
+    let import = "mutation($csv: String!) { importActuals(input: { csv: $csv }) { recorded total errors { line message } userErrors { code } } }";
+    let lines = |outcome: &Value| -> Vec<u64> {
+        outcome["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["line"].as_u64().unwrap())
+            .collect()
+    };
+    // A row naming an already recorded sale refuses the file; a reference twice in one file too.
+    let csv = format!(
+        "account,date,amount,reference\nACC-1,{today},10,INV-2\nACC-1,{today},5,INV-1\nACC-1,{today},7,INV-2\n"
+    );
+    let refused = app.ok(Some(t), import, json!({ "csv": csv })).await["importActuals"].clone();
+    assert_eq!(refused["recorded"], 0, "{refused}");
+    assert_eq!(lines(&refused), vec![4], "{refused}");
+    let csv =
+        format!("account,date,amount,reference\nACC-1,{today},10,INV-2\nACC-1,{today},5,INV-1\n");
+    let refused = app.ok(Some(t), import, json!({ "csv": csv })).await["importActuals"].clone();
+    assert_eq!(refused["userErrors"][0]["code"], "INVALID_ROWS");
+    assert_eq!(lines(&refused), vec![3], "{refused}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already recorded"),
+        "{refused}"
+    );
+    // The same file sent twice is recorded once; rows without a reference are not checked.
+    let csv = format!(
+        "account,date,amount,reference\nACC-1,{today},10,INV-2\nACC-1,{today},5,INV-3\nACC-1,{today},1,\n"
+    );
+    let imported = app.ok(Some(t), import, json!({ "csv": csv })).await["importActuals"].clone();
+    assert_eq!(imported["recorded"], 3, "{imported}");
+    let twice = app.ok(Some(t), import, json!({ "csv": csv })).await["importActuals"].clone();
+    assert_eq!(
+        (twice["recorded"].clone(), lines(&twice)),
+        (json!(0), vec![2, 3]),
+        "{twice}"
+    );
+    let performance = app
+        .ok(
+            Some(t),
+            "query($p: String!) { performance(period: $p) { territory { code } actual } }",
+            json!({ "p": year }),
+        )
+        .await;
+    assert_eq!(
+        performance["performance"],
+        json!([{ "territory": { "code": "WEST" }, "actual": "116.00" }]),
+        "100 + 10 + 5 + 1, nothing counted twice: {performance}"
+    );
+
+    // References are the tenant's own: another tenant may use the same ones.
+    let b = app.sign_up("globex").await;
+    let tb = b.token.as_str();
+    let b_west = app.create_territory(tb, "West", "WEST", None).await;
+    let b_acc = account_with(&app, tb, "ACC-1", "Retail", "1", &b_west).await;
+    let theirs = app
+        .ok(
+            Some(tb),
+            record,
+            json!({ "a": b_acc, "d": today.to_string(), "x": "3", "r": "INV-1" }),
+        )
+        .await;
+    assert_eq!(theirs["recordActual"]["userErrors"], json!([]), "{theirs}");
     app.assert_account_totals_kept().await;
 }

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
-use terrane_domain::account::Amount;
+use terrane_domain::account::{Amount, ExternalId};
 use terrane_domain::identity::Permission;
 use terrane_domain::ids::{AccountId, TerritoryId};
 use terrane_domain::quota::{self, Period, QuotaKey};
@@ -67,7 +67,9 @@ pub struct SpreadQuotaInput {
 /// Import sales from CSV.
 #[derive(InputObject)]
 pub struct ImportActualsInput {
-    /// CSV with a header naming `account` (external id), `date` (YYYY-MM-DD) and `amount`.
+    /// CSV with a header naming `account` (external id), `date` (YYYY-MM-DD) and `amount`, and
+    /// optionally `reference` (the sale's own id in your system: a referenced sale already
+    /// recorded makes its row an error, so a file sent twice is recorded once).
     pub csv: String,
 }
 
@@ -80,6 +82,9 @@ pub struct RecordActualInput {
     pub date: String,
     /// How much (zero or more, at most two decimals).
     pub amount: Decimal,
+    /// The sale's own id in your system (an invoice or order number): a sale with a reference
+    /// is recorded once, however often it is sent (`DUPLICATE_REFERENCE` after that).
+    pub reference: Option<String>,
 }
 
 /// The calendar after setting it.
@@ -522,6 +527,17 @@ impl QuotaMutation {
                 format!("date: '{}' is not YYYY-MM-DD", input.date),
             )));
         };
+        let reference = match input.reference.as_deref().map(ExternalId::parse) {
+            None => None,
+            Some(Ok(r)) => Some(r),
+            Some(Err(e)) => {
+                return Ok(refused(UserError::new(
+                    "reference",
+                    "INVALID_REFERENCE",
+                    format!("reference: {e}"),
+                )));
+            }
+        };
         let request = RequestContext::of(ctx)?;
         let outcome = request
             .scope()?
@@ -530,6 +546,7 @@ impl QuotaMutation {
                     account_id: account,
                     sold_on,
                     amount: value,
+                    reference,
                 },
                 &request.write_context()?,
             )
@@ -545,6 +562,7 @@ impl QuotaMutation {
                     },
                     date: r.sold_on.to_string(),
                     amount: r.amount.value(),
+                    reference: r.reference.map(|x| x.as_str().to_owned()),
                 }),
                 user_errors: vec![],
             },
@@ -557,6 +575,11 @@ impl QuotaMutation {
                 "date",
                 "INVALID_DATE",
                 "a sale is recorded once it happened: the date is in the future",
+            )),
+            Err(ActualRefusal::DuplicateReference) => refused(UserError::new(
+                "reference",
+                "DUPLICATE_REFERENCE",
+                "a sale with this reference is already recorded",
             )),
         })
     }

@@ -14,6 +14,8 @@ pub struct Model {
     pub sold_on: Date,
     pub metric: String,
     pub amount_hundredths: i64,
+    /// The sale's own id in the source system (unique per tenant when given).
+    pub reference: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -157,4 +157,6 @@ pub struct Actual {
     pub date: String,
     /// How much.
     pub amount: Decimal,
+    /// The sale's own id in your system, when given.
+    pub reference: Option<String>,
 }

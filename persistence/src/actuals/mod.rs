@@ -18,6 +18,10 @@ use terrane_domain::ids::{AccountId, ActualId, TerritoryId};
 use terrane_domain::quota::Metric;
 use uuid::Uuid;
 
+mod csv_rows;
+
+use csv_rows::parse;
+
 use crate::audit;
 use crate::entity::{account, actual, actual_total, assignment_history};
 use crate::error::StoreError;
@@ -26,11 +30,9 @@ use crate::scope::{TenantScope, WriteContext};
 
 /// Rows per batched statement (8 columns).
 const BATCH: usize = 2_000;
-/// Most rows one import takes (the request body limit keeps files far smaller anyway).
-const MAX_ROWS: usize = 200_000;
 
 /// A sale to record.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewActual {
     /// The account sold to.
     pub account_id: AccountId,
@@ -38,10 +40,13 @@ pub struct NewActual {
     pub sold_on: NaiveDate,
     /// How much.
     pub amount: Amount,
+    /// The sale's own id in the source system (an invoice or order number): a sale with a
+    /// reference is recorded once, however often it is sent.
+    pub reference: Option<ExternalId>,
 }
 
 /// A recorded sale.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ActualRecord {
     /// Id.
     pub id: ActualId,
@@ -53,6 +58,8 @@ pub struct ActualRecord {
     pub sold_on: NaiveDate,
     /// How much.
     pub amount: Amount,
+    /// The sale's own id in the source system, when given.
+    pub reference: Option<ExternalId>,
 }
 
 /// Why a sale was refused.
@@ -62,6 +69,8 @@ pub enum ActualRefusal {
     AccountNotFound,
     /// Results are recorded after they happen.
     FutureDate,
+    /// A sale with this reference is already recorded.
+    DuplicateReference,
 }
 
 /// What an import recorded.
@@ -209,6 +218,7 @@ async fn insert<C: ConnectionTrait>(
                     .amount
                     .hundredths()
                     .ok_or_else(|| StoreError::corrupt("actual amount out of range"))?),
+                reference: Set(r.reference.as_ref().map(|x| x.as_str().to_owned())),
                 created_at: Set(now),
             })
         });
@@ -218,6 +228,27 @@ async fn insert<C: ConnectionTrait>(
             .await?;
     }
     Ok(())
+}
+
+/// Which of `references` the tenant has already recorded.
+async fn recorded_references<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    references: &[&str],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in references.chunks(BATCH) {
+        let rows: Vec<Option<String>> = actual::Entity::find()
+            .select_only()
+            .column(actual::Column::Reference)
+            .filter(actual::Column::TenantId.eq(tenant))
+            .filter(actual::Column::Reference.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        found.extend(rows.into_iter().flatten());
+    }
+    Ok(found)
 }
 
 impl TenantScope<'_> {
@@ -242,6 +273,13 @@ impl TenantScope<'_> {
         if !exists {
             return Ok(Err(ActualRefusal::AccountNotFound));
         }
+        if let Some(reference) = &sale.reference
+            && !recorded_references(&txn, self.tid(), &[reference.as_str()])
+                .await?
+                .is_empty()
+        {
+            return Ok(Err(ActualRefusal::DuplicateReference));
+        }
         let history = intervals(&txn, self.tid(), &[account]).await?;
         let record = ActualRecord {
             id: ActualId::new(),
@@ -250,8 +288,9 @@ impl TenantScope<'_> {
                 .map(TerritoryId::from_uuid),
             sold_on: sale.sold_on,
             amount: sale.amount,
+            reference: sale.reference.clone(),
         };
-        insert(&txn, self.tid(), &[record], now).await?;
+        insert(&txn, self.tid(), std::slice::from_ref(&record), now).await?;
         let event = NewAuditEvent {
             actor: ctx.actor,
             action: "actual.recorded".into(),
@@ -266,6 +305,7 @@ impl TenantScope<'_> {
                 "soldOn": record.sold_on.to_string(),
                 "amount": record.amount.value().to_string(),
                 "territoryId": record.territory_id,
+                "reference": record.reference.as_ref().map(|r| r.as_str()),
             })),
         };
         audit::append(&txn, self.tenant_id, vec![event], now).await?;
@@ -274,7 +314,9 @@ impl TenantScope<'_> {
     }
 
     /// Imports sales from CSV (`account` — the account's external id —, `date` as YYYY-MM-DD,
-    /// `amount`): all rows or, with every bad row listed by line, none.
+    /// `amount`, optionally `reference`): all rows or, with every bad row listed by line, none.
+    /// A row whose reference is already recorded is a bad row, so sending a file of referenced
+    /// sales twice records them once.
     pub async fn import_actuals(
         &self,
         csv_text: &str,
@@ -288,7 +330,10 @@ impl TenantScope<'_> {
         let txn = self.begin_write().await?;
         let mut ids: HashMap<String, Uuid> = HashMap::new();
         let externals: Vec<String> = {
-            let mut e: Vec<String> = parsed.iter().map(|r| r.1.as_str().to_owned()).collect();
+            let mut e: Vec<String> = parsed
+                .iter()
+                .map(|r| r.account.as_str().to_owned())
+                .collect();
             e.sort_unstable();
             e.dedup();
             e
@@ -305,16 +350,32 @@ impl TenantScope<'_> {
                 .await?;
             ids.extend(found);
         }
-        let unknown: Vec<RowError> = parsed
+        let references: Vec<&str> = parsed
             .iter()
-            .filter(|r| !ids.contains_key(r.1.as_str()))
-            .map(|r| RowError {
-                line: r.0,
-                message: format!("no account has external id '{}'", r.1.as_str()),
-            })
+            .filter_map(|r| r.reference.as_ref().map(|x| x.as_str()))
             .collect();
-        if !unknown.is_empty() {
-            return Ok(Err(unknown));
+        let recorded = recorded_references(&txn, self.tid(), &references).await?;
+        let mut refused: Vec<RowError> = Vec::new();
+        for row in &parsed {
+            if !ids.contains_key(row.account.as_str()) {
+                refused.push(RowError {
+                    line: row.line,
+                    message: format!("no account has external id '{}'", row.account.as_str()),
+                });
+            }
+            if let Some(r) = row
+                .reference
+                .as_ref()
+                .filter(|r| recorded.contains(r.as_str()))
+            {
+                refused.push(RowError {
+                    line: row.line,
+                    message: format!("reference: '{}' is already recorded", r.as_str()),
+                });
+            }
+        }
+        if !refused.is_empty() {
+            return Ok(Err(refused));
         }
         let accounts: Vec<Uuid> = ids.values().copied().collect();
         let mut history = Intervals::new();
@@ -325,17 +386,19 @@ impl TenantScope<'_> {
         let mut total: i64 = 0;
         let records: Vec<ActualRecord> = parsed
             .iter()
-            .filter_map(|(_, external, day, amount)| {
-                let account = *ids.get(external.as_str())?;
+            .filter_map(|row| {
+                let account = *ids.get(row.account.as_str())?;
+                let (day, amount) = (row.day, row.amount);
                 digest.update(format!("{account},{day},{}\n", amount.value()));
                 total = total.saturating_add(amount.hundredths().unwrap_or(0));
                 Some(ActualRecord {
                     id: ActualId::new(),
                     account_id: AccountId::from_uuid(account),
-                    territory_id: credit(history.get(&account), *day, now)
+                    territory_id: credit(history.get(&account), day, now)
                         .map(TerritoryId::from_uuid),
-                    sold_on: *day,
-                    amount: *amount,
+                    sold_on: day,
+                    amount,
+                    reference: row.reference.clone(),
                 })
             })
             .collect();
@@ -365,96 +428,12 @@ impl TenantScope<'_> {
     }
 }
 
-type ParsedRow = (u64, ExternalId, NaiveDate, Amount);
-
-/// Reads and validates every row; all errors, or all rows.
-fn parse(text: &str, today: NaiveDate) -> Result<Vec<ParsedRow>, Vec<RowError>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header_error = |message: String| vec![RowError { line: 1, message }];
-    let headers = reader
-        .headers()
-        .map_err(|e| header_error(format!("unreadable header: {e}")))?
-        .clone();
-    let column = |names: &[&str]| {
-        headers
-            .iter()
-            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
-    };
-    let (Some(acc), Some(date), Some(amt)) = (
-        column(&["account", "external_id", "externalId"]),
-        column(&["date", "sold_on"]),
-        column(&["amount"]),
-    ) else {
-        return Err(header_error(
-            "the header must name the columns account, date and amount".into(),
-        ));
-    };
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(2);
-        if rows.len() + errors.len() >= MAX_ROWS {
-            errors.push(RowError {
-                line,
-                message: format!("at most {MAX_ROWS} rows per import"),
-            });
-            break;
-        }
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(RowError {
-                    line,
-                    message: format!("unreadable row: {e}"),
-                });
-                continue;
-            }
-        };
-        let field = |i: usize| record.get(i).unwrap_or("");
-        let outcome = (|| {
-            let external = ExternalId::parse(field(acc)).map_err(|e| format!("account: {e}"))?;
-            let day = NaiveDate::parse_from_str(field(date), "%Y-%m-%d")
-                .map_err(|_| format!("date: '{}' is not YYYY-MM-DD", field(date)))?;
-            if day > today {
-                return Err(format!("date: {day} is in the future"));
-            }
-            let amount = Amount::parse(field(amt)).map_err(|e| format!("amount: {e}"))?;
-            Ok((external, day, amount))
-        })();
-        match outcome {
-            Ok((external, day, amount)) => rows.push((line, external, day, amount)),
-            Err(message) => errors.push(RowError { line, message }),
-        }
-    }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn bad_rows_are_all_listed_by_line() {
-        let today = day("2027-03-01");
-        let csv = "account,date,amount\nA-1,2027-01-05,100.50\nA-2,01/05/2027,1\nA-3,2027-01-05,-4\nA-4,2027-04-01,1\n";
-        let errors = parse(csv, today).unwrap_err();
-        let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, vec![3, 4, 5]);
-        assert!(errors[1].message.contains("negative"));
-        let ok = parse("Account,Date,Amount\nA-1,2027-01-05,100.50\n", today).unwrap();
-        assert_eq!(ok[0].3, Amount::parse("100.5").unwrap());
-        assert_eq!(parse("who,when\n", today).unwrap_err()[0].line, 1);
     }
 
     #[test]
