@@ -21,6 +21,23 @@ pub struct TestApp {
     pub database_url: String,
     server: tokio::task::AbortHandle,
     client: reqwest::Client,
+    /// The SQLite file this app created, removed when it is dropped (a restart or a second
+    /// replica on the same database does not own it).
+    owned_file: Option<std::path::PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        if let Some(path) = &self.owned_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.clone().into_os_string();
+                file.push(suffix);
+                // Best effort: a file already gone is fine.
+                let _ = std::fs::remove_file(file);
+            }
+        }
+    }
 }
 
 /// A signed-up tenant: its admin's token and ids.
@@ -39,10 +56,7 @@ pub struct Tenant {
 impl TestApp {
     /// Starts a server with a fresh database.
     pub async fn spawn() -> Self {
-        let database_url = terrane_persistence::testing::fresh_database_url()
-            .await
-            .expect("fresh database");
-        Self::spawn_on(database_url).await
+        Self::spawn_with(|_| {}).await
     }
 
     /// Starts a server with a fresh database and settings changed by `configure`.
@@ -50,7 +64,12 @@ impl TestApp {
         let database_url = terrane_persistence::testing::fresh_database_url()
             .await
             .expect("fresh database");
-        Self::spawn_on_with(database_url, configure).await
+        let mut app = Self::spawn_on_with(database_url, configure).await;
+        app.owned_file = app
+            .database_url
+            .strip_prefix("sqlite://")
+            .map(std::path::PathBuf::from);
+        app
     }
 
     /// Starts a server on an existing database (a restart, or a second replica).
@@ -77,6 +96,7 @@ impl TestApp {
             database_url,
             client: reqwest::Client::new(),
             server,
+            owned_file: None,
         }
     }
 
