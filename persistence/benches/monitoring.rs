@@ -111,6 +111,7 @@ async fn main() {
         .enumerate()
         .map(|(i, t)| {
             Change::SetQuota(SetQuota {
+                expected: None,
                 key: QuotaKey {
                     territory_id: *t,
                     period: year,

@@ -177,6 +177,15 @@ impl TenantScope<'_> {
         let state = territories::load_state(&txn, tenant)
             .await?
             .with_accounts(known);
+        // The quotas the changes set, as they are now: their base.
+        let quota_keys: Vec<_> = changes
+            .iter()
+            .filter_map(|c| match c {
+                PlanChange::SetQuota(q) => Some(q.key),
+                _ => None,
+            })
+            .collect();
+        let state = crate::staffing::with_quotas(&txn, tenant, state, &quota_keys).await?;
         let described: Vec<Value> = changes
             .into_iter()
             .map(|c| c.with_base(&state).to_json())

@@ -564,6 +564,15 @@ async fn staffing_and_quotas_can_be_planned_in_a_draft_applied_and_reverted() {
         ]),
     )
     .await;
+    // A rival draft planned against the same quota (not set yet).
+    let rival = draft(&app, t, "FY27 rival quota").await;
+    add_ok(
+        &app,
+        t,
+        &rival,
+        json!([{ "setQuota": { "territoryId": west, "period": "FY2027", "amount": "400000" } }]),
+    )
+    .await;
     // The preview shows the quota it sets, now and once applied, on the territory too.
     let preview = app
         .ok(
@@ -585,6 +594,15 @@ async fn staffing_and_quotas_can_be_planned_in_a_draft_applied_and_reverted() {
     );
     let applied = apply(&app, t, &plan, None).await;
     assert_eq!(applied["userErrors"], json!([]), "{applied}");
+    // The rival was planned against a quota that has changed since: a conflict, not an overwrite.
+    let clash = apply(&app, t, &rival, None).await;
+    let codes: Vec<&str> = clash["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["CONFLICT"], "{clash}");
     let now = app
         .ok(Some(t), "query($t: ID!) { territory(id: $t) { members { role rep { name } } quota(period: \"FY2027\") { amount } } }", json!({ "t": west }))
         .await;

@@ -68,6 +68,7 @@ pub async fn seed(
         let whole = Decimal::from(1_000_000 + 150_000 * (i % 5) as i64);
         for (period, amount) in spread_over(year, whole, &weights)? {
             changes.push(Change::SetQuota(SetQuota {
+                expected: None,
                 key: QuotaKey {
                     territory_id: *territory,
                     period,

@@ -173,6 +173,7 @@ async fn set_quotas(
         .iter()
         .map(|(p, a)| {
             Change::SetQuota(SetQuota {
+                expected: None,
                 key: QuotaKey {
                     territory_id: territory,
                     period: *p,

@@ -51,6 +51,10 @@ pub struct SetQuota {
     pub key: QuotaKey,
     /// The amount, or `None` to clear it.
     pub amount: Option<Amount>,
+    /// The amount it is expected to have now (`Some(None)`: not set), when the caller planned
+    /// against one — a draft records it — so a quota someone changed since is a conflict, not
+    /// silently overwritten. `None`: no expectation.
+    pub expected: Option<Option<Amount>>,
 }
 
 /// Territories and accounts to set back, all at once: each territory to a whole state (`Some`

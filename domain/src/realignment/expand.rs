@@ -80,6 +80,20 @@ fn base_conflicts(state: &AlignmentState, plan: &[PlanChange]) -> Vec<Problem> {
                 ));
             }
         }
+        if let PlanChange::SetQuota(c) = planned
+            && let Some(expected) = c.expected
+            && state.quota(&c.key) != expected
+        {
+            problems.push(Problem::new(
+                index,
+                ProblemCode::Conflict,
+                "amount",
+                format!(
+                    "the {} quota of this territory was changed since the draft was planned",
+                    c.key.period.label()
+                ),
+            ));
+        }
         if let PlanChange::MoveAccounts(c) = planned {
             for (account, expected) in &c.expected_from {
                 let now = state

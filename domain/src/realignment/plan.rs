@@ -112,12 +112,15 @@ impl PlanChange {
                     })
                     .collect();
             }
-            // Staffing and quota changes are checked against the state they are applied to
-            // (one OWNER, live territory, active rep); they keep no base.
+            // Staffing changes are checked against the state they are applied to (one OWNER,
+            // live territory, active rep); they keep no base.
             PlanChange::CreateTerritory(_)
             | PlanChange::RerunAssignment(_)
-            | PlanChange::SetMember(_)
-            | PlanChange::SetQuota(_) => {}
+            | PlanChange::SetMember(_) => {}
+            // `state` must know the quota (the store loads those a plan sets).
+            PlanChange::SetQuota(c) => {
+                c.expected = c.expected.or(Some(state.quota(&c.key)));
+            }
             PlanChange::UpdateTerritory(c) => {
                 c.expected_version = c.expected_version.or_else(|| version(c.id));
             }
@@ -179,10 +182,10 @@ impl PlanChange {
                 m.from_version = None;
                 m.into_version = None;
             }
+            PlanChange::SetQuota(q) => q.expected = None,
             PlanChange::CreateTerritory(_)
             | PlanChange::RerunAssignment(_)
-            | PlanChange::SetMember(_)
-            | PlanChange::SetQuota(_) => {}
+            | PlanChange::SetMember(_) => {}
         }
         c
     }

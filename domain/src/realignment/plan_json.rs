@@ -81,6 +81,14 @@ impl PlanChange {
                 "amount": c.amount.map(|a| a.value().to_string()),
             }),
         };
+        // The base of a quota change, when it has one (null: the quota was not set then).
+        if let PlanChange::SetQuota(SetQuota {
+            expected: Some(expected),
+            ..
+        }) = self
+        {
+            v["expectedAmount"] = json!(expected.map(|a| a.value().to_string()));
+        }
         v["type"] = json!(self.kind());
         v
     }
@@ -160,6 +168,14 @@ impl PlanChange {
                 amount: match v["amount"].as_str() {
                     None => None,
                     Some(a) => Some(Amount::parse(a).map_err(|e| e.to_string())?),
+                },
+                expected: match v.get("expectedAmount") {
+                    None => None,
+                    Some(Value::Null) => Some(None),
+                    Some(e) => Some(Some(
+                        Amount::parse(e.as_str().ok_or("expectedAmount must be a string")?)
+                            .map_err(|e| e.to_string())?,
+                    )),
                 },
             }),
             other => return Err(format!("unknown change type {other}")),
@@ -273,12 +289,32 @@ mod tests {
                 role: None,
             }),
             PlanChange::SetQuota(SetQuota {
+                expected: None,
                 key: QuotaKey {
                     territory_id: t(),
                     period: Period::parse("FY2027-Q2").unwrap(),
                     metric: Metric::Units,
                 },
                 amount: Some(Amount::parse("12.5").unwrap()),
+            }),
+            // Planned against a quota that was not set, and against one that was.
+            PlanChange::SetQuota(SetQuota {
+                expected: Some(None),
+                key: QuotaKey {
+                    territory_id: t(),
+                    period: Period::parse("FY2027").unwrap(),
+                    metric: Metric::Revenue,
+                },
+                amount: Some(Amount::parse("10").unwrap()),
+            }),
+            PlanChange::SetQuota(SetQuota {
+                expected: Some(Some(Amount::parse("7.25").unwrap())),
+                key: QuotaKey {
+                    territory_id: t(),
+                    period: Period::parse("FY2027-M03").unwrap(),
+                    metric: Metric::Revenue,
+                },
+                amount: None,
             }),
         ];
         for change in changes {

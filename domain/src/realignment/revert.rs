@@ -194,6 +194,7 @@ impl Footprint {
             .iter()
             .filter(|(_, (before, after))| before != after)
             .map(|(key, (before, _))| SetQuota {
+                expected: None,
                 key: *key,
                 amount: *before,
             });

@@ -198,6 +198,7 @@ fn change_for(state: &AlignmentState, accounts: &[AccountId], step: &Step) -> Op
             }),
         }),
         Step::Quota { territory, amount } => Change::SetQuota(SetQuota {
+            expected: None,
             key: QuotaKey {
                 territory_id: pick(*territory)?,
                 period: quarter(),

@@ -119,6 +119,20 @@ pub(super) fn set_quota(
         ));
     }
     let before = state.quota(&c.key);
+    if let Some(expected) = c.expected.filter(|e| *e != before) {
+        let shown =
+            |a: Option<crate::account::Amount>| a.map_or("not set".into(), |a| a.to_string());
+        return Err(Problem::new(
+            index,
+            ProblemCode::StaleVersion,
+            "amount",
+            format!(
+                "the quota is {}, not the {} expected",
+                shown(before),
+                shown(expected)
+            ),
+        ));
+    }
     if before == c.amount {
         return Err(Problem::new(
             index,
@@ -252,10 +266,41 @@ mod tests {
         };
         let amount = Some(Amount::parse("1000000.01").unwrap());
         let state = AlignmentState::new([t.clone()]);
-        let set = apply(state.clone(), &[Change::SetQuota(SetQuota { key, amount })]).unwrap();
+        let set = apply(
+            state.clone(),
+            &[Change::SetQuota(SetQuota {
+                key,
+                amount,
+                expected: None,
+            })],
+        )
+        .unwrap();
         assert_eq!(set.state.quota(&key), amount);
-        let again = apply(set.state, &[Change::SetQuota(SetQuota { key, amount })]).unwrap_err();
+        let again = apply(
+            set.state.clone(),
+            &[Change::SetQuota(SetQuota {
+                key,
+                amount,
+                expected: None,
+            })],
+        )
+        .unwrap_err();
         assert_eq!(again[0].code, ProblemCode::NothingToChange);
+        // Expecting the quota unset when it is set: stale, nothing applied.
+        let other = Some(Amount::parse("5").unwrap());
+        let stale = SetQuota {
+            key,
+            amount: other,
+            expected: Some(None),
+        };
+        let refused = apply(set.state.clone(), &[Change::SetQuota(stale)]).unwrap_err();
+        assert_eq!(refused[0].code, ProblemCode::StaleVersion);
+        let current = SetQuota {
+            expected: Some(amount),
+            ..stale
+        };
+        let ok = apply(set.state.clone(), &[Change::SetQuota(current)]).unwrap();
+        assert_eq!(ok.state.quota(&key), other);
         let elsewhere = QuotaKey {
             territory_id: TerritoryId::new(),
             ..key
@@ -263,6 +308,7 @@ mod tests {
         let missing = apply(
             state,
             &[Change::SetQuota(SetQuota {
+                expected: None,
                 key: elsewhere,
                 amount,
             })],

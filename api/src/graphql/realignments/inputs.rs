@@ -373,6 +373,7 @@ impl RealignmentChangeInput {
                     .ok();
                 match (period, amount) {
                     (Some(period), Some(amount)) => Some(PlanChange::SetQuota(SetQuota {
+                        expected: None,
                         key: QuotaKey {
                             territory_id,
                             period,
