@@ -295,6 +295,7 @@ impl TenantScope<'_> {
             .into_iter()
             .map(|m| {
                 Change::SetMember(SetMember {
+                    expected: None,
                     territory_id: m.territory_id,
                     rep_id: id,
                     role: None,

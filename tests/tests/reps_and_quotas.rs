@@ -564,13 +564,16 @@ async fn staffing_and_quotas_can_be_planned_in_a_draft_applied_and_reverted() {
         ]),
     )
     .await;
-    // A rival draft planned against the same quota (not set yet).
-    let rival = draft(&app, t, "FY27 rival quota").await;
+    // A rival draft planned against the same quota (not set yet) and Ada's role (none yet).
+    let rival = draft(&app, t, "FY27 rival plan").await;
     add_ok(
         &app,
         t,
         &rival,
-        json!([{ "setQuota": { "territoryId": west, "period": "FY2027", "amount": "400000" } }]),
+        json!([
+            { "setQuota": { "territoryId": west, "period": "FY2027", "amount": "400000" } },
+            { "assignRep": { "territoryId": west, "repId": ada, "role": "OVERLAY" } },
+        ]),
     )
     .await;
     // The preview shows the quota it sets, now and once applied, on the territory too.
@@ -594,7 +597,8 @@ async fn staffing_and_quotas_can_be_planned_in_a_draft_applied_and_reverted() {
     );
     let applied = apply(&app, t, &plan, None).await;
     assert_eq!(applied["userErrors"], json!([]), "{applied}");
-    // The rival was planned against a quota that has changed since: a conflict, not an overwrite.
+    // The rival was planned against a quota and a role that have changed since: conflicts, not
+    // overwrites.
     let clash = apply(&app, t, &rival, None).await;
     let codes: Vec<&str> = clash["userErrors"]
         .as_array()
@@ -602,7 +606,7 @@ async fn staffing_and_quotas_can_be_planned_in_a_draft_applied_and_reverted() {
         .iter()
         .map(|e| e["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, vec!["CONFLICT"], "{clash}");
+    assert_eq!(codes, vec!["CONFLICT", "CONFLICT"], "{clash}");
     let now = app
         .ok(Some(t), "query($t: ID!) { territory(id: $t) { members { role rep { name } } quota(period: \"FY2027\") { amount } } }", json!({ "t": west }))
         .await;

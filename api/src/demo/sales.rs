@@ -55,6 +55,7 @@ pub async fn seed(
             MemberRole::Owner
         };
         changes.push(Change::SetMember(SetMember {
+            expected: None,
             territory_id: *territory,
             rep_id: rep.id,
             role: Some(role),

@@ -235,6 +235,7 @@ async fn staff(
         None => "Unassign rep".to_owned(),
     };
     let change = Change::SetMember(SetMember {
+        expected: None,
         territory_id: territory,
         rep_id: rep,
         role: role.map(Into::into),

@@ -42,6 +42,10 @@ pub struct SetMember {
     pub rep_id: RepId,
     /// The role, or `None` to take the rep off the territory.
     pub role: Option<MemberRole>,
+    /// The role the rep is expected to have on the territory now (`Some(None)`: none), when the
+    /// caller planned against one — a draft records it — so staffing someone changed since is
+    /// a conflict. `None`: no expectation.
+    pub expected: Option<Option<MemberRole>>,
 }
 
 /// A territory's quota for one period and metric: `Some` sets it, `None` clears it.

@@ -94,6 +94,17 @@ fn base_conflicts(state: &AlignmentState, plan: &[PlanChange]) -> Vec<Problem> {
                 ),
             ));
         }
+        if let PlanChange::SetMember(c) = planned
+            && let Some(expected) = c.expected
+            && state.member_role(c.territory_id, c.rep_id) != expected
+        {
+            problems.push(Problem::new(
+                index,
+                ProblemCode::Conflict,
+                "repId",
+                "the rep's role on this territory was changed since the draft was planned",
+            ));
+        }
         if let PlanChange::MoveAccounts(c) = planned {
             for (account, expected) in &c.expected_from {
                 let now = state

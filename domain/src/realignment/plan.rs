@@ -112,11 +112,14 @@ impl PlanChange {
                     })
                     .collect();
             }
-            // Staffing changes are checked against the state they are applied to (one OWNER,
-            // live territory, active rep); they keep no base.
-            PlanChange::CreateTerritory(_)
-            | PlanChange::RerunAssignment(_)
-            | PlanChange::SetMember(_) => {}
+            PlanChange::CreateTerritory(_) | PlanChange::RerunAssignment(_) => {}
+            // The rules (one OWNER, live territory, active rep) are checked when applied; the
+            // base is the rep's role there now.
+            PlanChange::SetMember(c) => {
+                c.expected = c
+                    .expected
+                    .or(Some(state.member_role(c.territory_id, c.rep_id)));
+            }
             // `state` must know the quota (the store loads those a plan sets).
             PlanChange::SetQuota(c) => {
                 c.expected = c.expected.or(Some(state.quota(&c.key)));
@@ -183,9 +186,8 @@ impl PlanChange {
                 m.into_version = None;
             }
             PlanChange::SetQuota(q) => q.expected = None,
-            PlanChange::CreateTerritory(_)
-            | PlanChange::RerunAssignment(_)
-            | PlanChange::SetMember(_) => {}
+            PlanChange::SetMember(m) => m.expected = None,
+            PlanChange::CreateTerritory(_) | PlanChange::RerunAssignment(_) => {}
         }
         c
     }

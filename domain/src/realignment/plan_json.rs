@@ -81,6 +81,14 @@ impl PlanChange {
                 "amount": c.amount.map(|a| a.value().to_string()),
             }),
         };
+        // The base of a staffing change, when it has one (null: the rep had no role there).
+        if let PlanChange::SetMember(SetMember {
+            expected: Some(expected),
+            ..
+        }) = self
+        {
+            v["expectedRole"] = json!(expected.map(MemberRole::as_str));
+        }
         // The base of a quota change, when it has one (null: the quota was not set then).
         if let PlanChange::SetQuota(SetQuota {
             expected: Some(expected),
@@ -155,6 +163,14 @@ impl PlanChange {
                 role: match v["role"].as_str() {
                     None => None,
                     Some(r) => Some(MemberRole::parse(r).map_err(|e| e.to_string())?),
+                },
+                expected: match v.get("expectedRole") {
+                    None => None,
+                    Some(Value::Null) => Some(None),
+                    Some(r) => Some(Some(
+                        MemberRole::parse(r.as_str().ok_or("expectedRole must be a string")?)
+                            .map_err(|e| e.to_string())?,
+                    )),
                 },
             }),
             "setQuota" => PlanChange::SetQuota(SetQuota {
@@ -279,14 +295,28 @@ mod tests {
             }),
             PlanChange::RerunAssignment(RerunAssignment { territory_id: None }),
             PlanChange::SetMember(SetMember {
+                expected: None,
                 territory_id: t(),
                 rep_id: RepId::new(),
                 role: Some(MemberRole::Owner),
             }),
             PlanChange::SetMember(SetMember {
+                expected: None,
                 territory_id: t(),
                 rep_id: RepId::new(),
                 role: None,
+            }),
+            PlanChange::SetMember(SetMember {
+                territory_id: t(),
+                rep_id: RepId::new(),
+                role: Some(MemberRole::Overlay),
+                expected: Some(None),
+            }),
+            PlanChange::SetMember(SetMember {
+                territory_id: t(),
+                rep_id: RepId::new(),
+                role: None,
+                expected: Some(Some(MemberRole::Owner)),
             }),
             PlanChange::SetQuota(SetQuota {
                 expected: None,

@@ -183,6 +183,7 @@ impl Footprint {
         // before OWNERs, so an owner handed from one rep to another is first given up.
         let (leaving, mut joining): (Vec<_>, Vec<_>) = changed_members
             .map(|((territory_id, rep_id), (before, _))| SetMember {
+                expected: None,
                 territory_id: *territory_id,
                 rep_id: *rep_id,
                 role: *before,

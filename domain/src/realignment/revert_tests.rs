@@ -187,6 +187,7 @@ fn change_for(state: &AlignmentState, accounts: &[AccountId], step: &Step) -> Op
             rep,
             role,
         } => Change::SetMember(SetMember {
+            expected: None,
             territory_id: pick(*territory)?,
             rep_id: reps[rep % reps.len()],
             role: role.map(|owner| {

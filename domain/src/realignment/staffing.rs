@@ -15,6 +15,19 @@ pub(super) fn set_member(
     c: &SetMember,
 ) -> Result<MemberEffect, Problem> {
     let before = state.member_role(c.territory_id, c.rep_id);
+    if let Some(expected) = c.expected.filter(|e| *e != before) {
+        let shown = |r: Option<MemberRole>| r.map_or("none", MemberRole::as_str);
+        return Err(Problem::new(
+            index,
+            ProblemCode::StaleVersion,
+            "role",
+            format!(
+                "the rep's role here is {}, not the {} expected",
+                shown(before),
+                shown(expected)
+            ),
+        ));
+    }
     if let Some(role) = c.role {
         if state.territory(c.territory_id).is_none() {
             return Err(Problem::new(
@@ -172,6 +185,7 @@ mod tests {
 
     fn member(t: TerritoryId, r: RepId, role: Option<MemberRole>) -> Change {
         Change::SetMember(SetMember {
+            expected: None,
             territory_id: t,
             rep_id: r,
             role,
@@ -234,6 +248,27 @@ mod tests {
             codes(&[member(t.id, ada, None)]),
             [ProblemCode::NothingToChange]
         );
+    }
+
+    #[test]
+    fn a_member_change_expecting_another_role_is_stale() {
+        let t = territory();
+        let ada = RepId::new();
+        let state = AlignmentState::new([t.clone()])
+            .with_reps([(ada, true)])
+            .with_members([(t.id, ada, MemberRole::Overlay)]);
+        let change = |expected| {
+            Change::SetMember(SetMember {
+                expected: Some(expected),
+                territory_id: t.id,
+                rep_id: ada,
+                role: Some(MemberRole::Owner),
+            })
+        };
+        let stale = apply(state.clone(), &[change(None)]).unwrap_err();
+        assert_eq!(stale[0].code, ProblemCode::StaleVersion);
+        let ok = apply(state, &[change(Some(MemberRole::Overlay))]).unwrap();
+        assert_eq!(ok.state.member_role(t.id, ada), Some(MemberRole::Owner));
     }
 
     #[test]

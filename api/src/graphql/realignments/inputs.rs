@@ -340,11 +340,13 @@ impl RealignmentChangeInput {
                 }))
             }
             RealignmentChangeInput::AssignRep(c) => Some(PlanChange::SetMember(SetMember {
+                expected: None,
                 territory_id: territory(&c.territory_id)?,
                 rep_id: decode_as(&c.rep_id, NodeKind::Rep)?,
                 role: Some(c.role.into()),
             })),
             RealignmentChangeInput::UnassignRep(c) => Some(PlanChange::SetMember(SetMember {
+                expected: None,
                 territory_id: territory(&c.territory_id)?,
                 rep_id: decode_as(&c.rep_id, NodeKind::Rep)?,
                 role: None,
