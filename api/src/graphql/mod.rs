@@ -2,6 +2,7 @@
 //! Relay connections, user errors, error codes).
 
 mod accounts;
+mod actuals;
 mod audit;
 mod context;
 mod error;
@@ -53,6 +54,7 @@ pub struct MutationRoot(
     realignments::RealignmentMutation,
     staffing::StaffingMutation,
     quotas::QuotaMutation,
+    actuals::ActualsMutation,
 );
 
 /// Terrane's schema type.

@@ -1,12 +1,12 @@
 //! Recorded sales (actuals). Each is credited, when it is written, to the territory that held
-//! its account on the sale's date, read from `assignment_history` — so a realignment later in
-//! the quarter does not rewrite whose sale it was. Monthly totals per territory are kept in the
-//! same transaction, so performance views sum thousands of rows, not millions. A sale dated before the account's first
-//! placement (history starts when Terrane first placed it) goes to that first territory.
+//! its account on the sale's date ([`credit`]), so a realignment later in the quarter does not
+//! rewrite whose sale it was. Monthly totals per territory are kept in the same transaction, so
+//! performance views sum thousands of rows, not millions. A sale may carry its own reference,
+//! recorded once per tenant. Files are read by [`csv_rows`].
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
@@ -18,12 +18,14 @@ use terrane_domain::ids::{AccountId, ActualId, TerritoryId};
 use terrane_domain::quota::Metric;
 use uuid::Uuid;
 
+mod credit;
 mod csv_rows;
 
+use credit::{Intervals, credit, intervals};
 use csv_rows::parse;
 
 use crate::audit;
-use crate::entity::{account, actual, actual_total, assignment_history};
+use crate::entity::{account, actual, actual_total};
 use crate::error::StoreError;
 use crate::import::RowError;
 use crate::scope::{TenantScope, WriteContext};
@@ -80,59 +82,6 @@ pub struct ActualsImport {
     pub recorded: u64,
     /// Their total.
     pub total: Amount,
-}
-
-/// One account's stay in a territory: (territory, from, to).
-type Interval = (Uuid, DateTime<Utc>, Option<DateTime<Utc>>);
-type Intervals = HashMap<Uuid, Vec<Interval>>;
-/// (account, territory, from, to) as read.
-type HistoryRow = (Uuid, Uuid, DateTime<Utc>, Option<DateTime<Utc>>);
-
-/// Every history interval of `accounts`, oldest first.
-async fn intervals<C: ConnectionTrait>(
-    conn: &C,
-    tenant: Uuid,
-    accounts: &[Uuid],
-) -> Result<Intervals, StoreError> {
-    let rows: Vec<HistoryRow> = assignment_history::Entity::find()
-        .select_only()
-        .column(assignment_history::Column::AccountId)
-        .column(assignment_history::Column::TerritoryId)
-        .column(assignment_history::Column::ValidFrom)
-        .column(assignment_history::Column::ValidTo)
-        .filter(assignment_history::Column::TenantId.eq(tenant))
-        .filter(assignment_history::Column::AccountId.is_in(accounts.iter().copied()))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut out: Intervals = HashMap::new();
-    for (account, territory, from, to) in rows {
-        out.entry(account).or_default().push((territory, from, to));
-    }
-    out.values_mut()
-        .for_each(|v| v.sort_by_key(|(_, from, _)| *from));
-    Ok(out)
-}
-
-/// The territory credited with a sale on `day`: the one holding the account at the end of that
-/// day (or now, for today), else — for a sale older than the account's history — its first.
-fn credit(history: Option<&Vec<Interval>>, day: NaiveDate, now: DateTime<Utc>) -> Option<Uuid> {
-    let history = history?;
-    let end_of_day = day
-        .succ_opt()
-        .map_or(now, |next| next.and_time(NaiveTime::MIN).and_utc())
-        .min(now);
-    let at = end_of_day - chrono::Duration::microseconds(1);
-    if let Some((territory, _, _)) = history
-        .iter()
-        .find(|(_, from, to)| *from <= at && to.is_none_or(|to| at < to))
-    {
-        return Some(*territory);
-    }
-    history
-        .first()
-        .filter(|(_, from, _)| at < *from)
-        .map(|(territory, _, _)| *territory)
 }
 
 /// Per (territory, first day of the month): the sum and number of sales.
@@ -425,32 +374,5 @@ impl TenantScope<'_> {
         audit::append(&txn, self.tenant_id, vec![event], now).await?;
         txn.commit().await?;
         Ok(Ok(outcome))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn a_sale_goes_to_the_territory_of_its_day() {
-        let (old, new) = (Uuid::now_v7(), Uuid::now_v7());
-        let moved = day("2027-02-15").and_hms_opt(12, 0, 0).unwrap().and_utc();
-        let placed = day("2027-01-10").and_hms_opt(9, 0, 0).unwrap().and_utc();
-        let history = vec![(old, placed, Some(moved)), (new, moved, None)];
-        let now = day("2027-03-01").and_hms_opt(8, 0, 0).unwrap().and_utc();
-        assert_eq!(credit(Some(&history), day("2027-02-01"), now), Some(old));
-        assert_eq!(credit(Some(&history), day("2027-02-20"), now), Some(new));
-        // The day it moved ends in the new territory.
-        assert_eq!(credit(Some(&history), day("2027-02-15"), now), Some(new));
-        // Older than the account's history: its first territory.
-        assert_eq!(credit(Some(&history), day("2026-12-01"), now), Some(old));
-        assert_eq!(credit(None, day("2027-02-01"), now), None);
-        // Today: where it is now.
-        assert_eq!(credit(Some(&history), day("2027-03-01"), now), Some(new));
     }
 }

@@ -9,6 +9,8 @@
 //! - [`count_accounts`]: take some accounts out of the totals (`-1`) before a write and put them
 //!   back (`+1`) after it, wherever they then sit and whatever they then weigh.
 //!
+//! Reading them, one territory at a time or summed down subtrees, is in [`read`].
+//!
 //! [`recount`] derives the same numbers from scratch (the join the totals replace): for
 //! rebuilding after a bulk load and for checking that the totals never drift.
 
@@ -25,15 +27,19 @@ use crate::entity::{account, account_total, assignment, realignment_move};
 use crate::error::StoreError;
 use crate::metrics::TerritoryMetrics;
 
+mod read;
+
+pub(crate) use read::{Tops, read, subtree_sums};
+
 /// Ids per `IN (...)` list and rows per upsert: well under both backends' parameter limits.
-const BATCH: usize = 5_000;
+pub(super) const BATCH: usize = 5_000;
 
 /// A change to one territory's totals.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Delta {
-    accounts: i64,
-    potential: i64,
-    workload: i64,
+pub(super) struct Delta {
+    pub(super) accounts: i64,
+    pub(super) potential: i64,
+    pub(super) workload: i64,
 }
 
 impl Delta {
@@ -53,11 +59,11 @@ impl Delta {
 }
 
 #[derive(Debug, FromQueryResult)]
-struct Sums {
-    territory_id: Uuid,
-    accounts: i64,
-    potential: i64,
-    workload: i64,
+pub(super) struct Sums {
+    pub(super) territory_id: Uuid,
+    pub(super) accounts: i64,
+    pub(super) potential: i64,
+    pub(super) workload: i64,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -266,117 +272,12 @@ pub(crate) async fn add_moves_of<C: ConnectionTrait>(
     add(conn, tenant, &deltas).await
 }
 
-fn metrics_of(d: Delta) -> TerritoryMetrics {
+pub(super) fn metrics_of(d: Delta) -> TerritoryMetrics {
     TerritoryMetrics {
         account_count: u64::try_from(d.accounts).unwrap_or(0),
         potential: Amount::from_hundredths(d.potential),
         workload: Amount::from_hundredths(d.workload),
     }
-}
-
-/// The stored totals of `ids` (every territory with accounts when `None`); territories that
-/// never held an account have no row.
-pub(crate) async fn read<C: ConnectionTrait>(
-    conn: &C,
-    tenant: Uuid,
-    ids: Option<&[TerritoryId]>,
-) -> Result<HashMap<TerritoryId, TerritoryMetrics>, StoreError> {
-    let rows = match ids {
-        None => {
-            account_total::Entity::find()
-                .filter(account_total::Column::TenantId.eq(tenant))
-                .all(conn)
-                .await?
-        }
-        Some(ids) => {
-            let mut rows = Vec::with_capacity(ids.len());
-            for chunk in ids.chunks(BATCH) {
-                rows.extend(
-                    account_total::Entity::find()
-                        .filter(account_total::Column::TenantId.eq(tenant))
-                        .filter(
-                            account_total::Column::TerritoryId
-                                .is_in(chunk.iter().map(|t| t.as_uuid())),
-                        )
-                        .all(conn)
-                        .await?,
-                );
-            }
-            rows
-        }
-    };
-    Ok(rows
-        .into_iter()
-        .filter(|r| r.account_count != 0)
-        .map(|r| {
-            let delta = Delta {
-                accounts: r.account_count,
-                potential: r.potential_hundredths,
-                workload: r.workload_hundredths,
-            };
-            (TerritoryId::from_uuid(r.territory_id), metrics_of(delta))
-        })
-        .collect())
-}
-
-/// Where the subtrees [`subtree_sums`] adds up start.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Tops {
-    /// Each child of this territory (of the roots when `None`).
-    ChildrenOf(Option<TerritoryId>),
-    /// This territory alone.
-    Only(TerritoryId),
-}
-
-/// The kept totals summed over the live subtree of each top (the top included), keyed by top:
-/// one recursive query that walks down from the tops through the `parent_id` index, so a
-/// region's balance reads its own part of the tree, not the tenant's.
-pub(crate) async fn subtree_sums<C: ConnectionTrait>(
-    conn: &C,
-    tenant: Uuid,
-    tops: Tops,
-) -> Result<HashMap<TerritoryId, TerritoryMetrics>, StoreError> {
-    let (anchor, id) = match tops {
-        Tops::ChildrenOf(Some(parent)) => ("parent_id = $2", Some(parent)),
-        Tops::ChildrenOf(None) => ("parent_id IS NULL", None),
-        Tops::Only(top) => ("id = $2", Some(top)),
-    };
-    let sql = format!(
-        "WITH RECURSIVE under(id, top) AS ( \
-           SELECT id, id FROM territories \
-            WHERE tenant_id = $1 AND deleted_at IS NULL AND {anchor} \
-           UNION ALL \
-           SELECT t.id, under.top FROM territories t JOIN under ON t.parent_id = under.id \
-            WHERE t.tenant_id = $1 AND t.deleted_at IS NULL) \
-         SELECT under.top AS territory_id, \
-                CAST(SUM(x.account_count) AS BIGINT) AS accounts, \
-                CAST(SUM(x.potential_hundredths) AS BIGINT) AS potential, \
-                CAST(SUM(x.workload_hundredths) AS BIGINT) AS workload \
-           FROM under JOIN account_totals x ON x.tenant_id = $1 AND x.territory_id = under.id \
-          GROUP BY under.top"
-    );
-    let backend = conn.get_database_backend();
-    // SQLite spells a numbered parameter `?N`.
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => sql,
-        _ => sql.replace('$', "?"),
-    };
-    let mut values: Vec<sea_orm::Value> = vec![tenant.into()];
-    values.extend(id.map(|t| t.as_uuid().into()));
-    let statement = sea_orm::Statement::from_sql_and_values(backend, sql, values);
-    Ok(Sums::find_by_statement(statement)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|s| {
-            let delta = Delta {
-                accounts: s.accounts,
-                potential: s.potential,
-                workload: s.workload,
-            };
-            (TerritoryId::from_uuid(s.territory_id), metrics_of(delta))
-        })
-        .collect())
 }
 
 /// The totals derived from scratch: the tenant's current assignments joined with its accounts.
