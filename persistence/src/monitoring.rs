@@ -398,12 +398,10 @@ impl TenantScope<'_> {
             .from(assignment::Entity)
             .inner_join(
                 account::Entity,
-                Expr::col((account::Entity, account::Column::TenantId))
-                    .equals((assignment::Entity, assignment::Column::TenantId))
-                    .and(
-                        Expr::col((account::Entity, account::Column::Id))
-                            .equals((assignment::Entity, assignment::Column::AccountId)),
-                    ),
+                account_totals::the_account(
+                    (assignment::Entity, assignment::Column::TenantId),
+                    (assignment::Entity, assignment::Column::AccountId),
+                ),
             )
             .and_where(Expr::col((assignment::Entity, assignment::Column::TenantId)).eq(self.tid()))
             .and_where(

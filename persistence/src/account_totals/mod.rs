@@ -42,6 +42,16 @@ pub(super) struct Delta {
     pub(super) workload: i64,
 }
 
+impl From<&Sums> for Delta {
+    fn from(s: &Sums) -> Self {
+        Self {
+            accounts: s.accounts,
+            potential: s.potential,
+            workload: s.workload,
+        }
+    }
+}
+
 impl Delta {
     fn scaled(self, sign: i64) -> Self {
         Self {
@@ -85,6 +95,16 @@ fn count() -> SimpleExpr {
     Expr::cust("COUNT(*)").cast_as(Alias::new("BIGINT"))
 }
 
+/// Joins `accounts` to the row naming an account by `(tenant, account)` columns.
+pub(crate) fn the_account(
+    tenant: (impl sea_orm::Iden + 'static, impl sea_orm::Iden + 'static),
+    account: (impl sea_orm::Iden + 'static, impl sea_orm::Iden + 'static),
+) -> SimpleExpr {
+    Expr::col((account::Entity, account::Column::TenantId))
+        .equals(tenant)
+        .and(Expr::col((account::Entity, account::Column::Id)).equals(account))
+}
+
 /// The accounts' weights summed per territory now holding them (the tenant's current
 /// assignments joined with its accounts).
 fn sums_by_territory(tenant: Uuid) -> SelectStatement {
@@ -105,12 +125,10 @@ fn sums_by_territory(tenant: Uuid) -> SelectStatement {
         .from(assignment::Entity)
         .inner_join(
             account::Entity,
-            Expr::col((account::Entity, account::Column::TenantId))
-                .equals((assignment::Entity, assignment::Column::TenantId))
-                .and(
-                    Expr::col((account::Entity, account::Column::Id))
-                        .equals((assignment::Entity, assignment::Column::AccountId)),
-                ),
+            the_account(
+                (assignment::Entity, assignment::Column::TenantId),
+                (assignment::Entity, assignment::Column::AccountId),
+            ),
         )
         .and_where(Expr::col((assignment::Entity, assignment::Column::TenantId)).eq(tenant))
         .group_by_col((assignment::Entity, assignment::Column::TerritoryId))
@@ -126,14 +144,7 @@ async fn run_sums<C: ConnectionTrait>(
         .all(conn)
         .await?
         .into_iter()
-        .map(|s| {
-            let delta = Delta {
-                accounts: s.accounts,
-                potential: s.potential,
-                workload: s.workload,
-            };
-            (s.territory_id, delta)
-        })
+        .map(|s| (s.territory_id, Delta::from(&s)))
         .collect())
 }
 
@@ -240,12 +251,10 @@ pub(crate) async fn add_moves_of<C: ConnectionTrait>(
         .from(m)
         .inner_join(
             account::Entity,
-            Expr::col((account::Entity, account::Column::TenantId))
-                .equals((m, realignment_move::Column::TenantId))
-                .and(
-                    Expr::col((account::Entity, account::Column::Id))
-                        .equals((m, realignment_move::Column::AccountId)),
-                ),
+            the_account(
+                (m, realignment_move::Column::TenantId),
+                (m, realignment_move::Column::AccountId),
+            ),
         )
         .and_where(Expr::col((m, realignment_move::Column::TenantId)).eq(tenant))
         .and_where(

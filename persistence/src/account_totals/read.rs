@@ -107,12 +107,10 @@ pub(crate) async fn subtree_sums<C: ConnectionTrait>(
         .await?
         .into_iter()
         .map(|s| {
-            let delta = Delta {
-                accounts: s.accounts,
-                potential: s.potential,
-                workload: s.workload,
-            };
-            (TerritoryId::from_uuid(s.territory_id), metrics_of(delta))
+            (
+                TerritoryId::from_uuid(s.territory_id),
+                metrics_of(Delta::from(&s)),
+            )
         })
         .collect())
 }
