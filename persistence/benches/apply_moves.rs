@@ -9,11 +9,10 @@
 
 use std::time::{Duration, Instant};
 
-use terrane_domain::audit::{Actor, ActorKind};
 use terrane_domain::ids::TerritoryId;
 use terrane_domain::realignment::{Change, CreateTerritory, MoveAccounts, PlanChange};
 use terrane_domain::territory::{TerritoryCode, TerritoryName};
-use terrane_persistence::{ImportMode, PageRequest, RealignmentRequest, Store, WriteContext};
+use terrane_persistence::{ImportMode, PageRequest, RealignmentRequest};
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
@@ -26,28 +25,13 @@ async fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(100_000);
-    let url = match std::env::var("BENCH_DATABASE_URL") {
-        Ok(url) => url,
-        Err(_) => format!(
-            "sqlite://{}",
-            std::env::temp_dir()
-                .join(format!("terrane-bench-{}.db", uuid::Uuid::now_v7()))
-                .display()
-        ),
-    };
-    let store = Store::open(&url, None).await.unwrap();
-    let slug = format!("bench-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-    let tenant_id = terrane_persistence::testing::sign_up_tenant(&store, &slug)
-        .await
-        .unwrap();
+    let terrane_persistence::testing::Bench {
+        url,
+        store,
+        tenant_id,
+        ctx,
+    } = terrane_persistence::testing::bench("bench").await.unwrap();
     let scope = store.tenant(tenant_id);
-    let ctx = WriteContext {
-        actor: Actor {
-            kind: ActorKind::User,
-            id: Some(uuid::Uuid::now_v7()),
-        },
-        request_id: Some("bench".into()),
-    };
 
     let territories: Vec<TerritoryId> = (0..2).map(|_| TerritoryId::new()).collect();
     let creates = territories

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use terrane_domain::account::Amount;
-use terrane_domain::audit::{Actor, ActorKind};
 use terrane_domain::ids::TerritoryId;
 use terrane_domain::quota::{Metric, Period, QuotaKey};
 use terrane_domain::realignment::{Change, CreateTerritory, SetQuota};
@@ -19,7 +18,7 @@ use terrane_domain::territory::{TerritoryCode, TerritoryName};
 use terrane_persistence::testing::{
     BulkSeed, raw_actuals_sum, raw_territory_sums, seed_accounts_and_actuals,
 };
-use terrane_persistence::{BalanceMeasure, RealignmentRequest, Store, WriteContext};
+use terrane_persistence::{BalanceMeasure, RealignmentRequest};
 
 const REGIONS: usize = 50;
 const LEAVES_PER_REGION: usize = 100;
@@ -47,28 +46,15 @@ async fn main() {
         .collect();
     let accounts = numbers.first().copied().unwrap_or(1_000_000);
     let actuals = numbers.get(1).copied().unwrap_or(5_000_000);
-    let url = match std::env::var("BENCH_DATABASE_URL") {
-        Ok(url) => url,
-        Err(_) => format!(
-            "sqlite://{}",
-            std::env::temp_dir()
-                .join(format!("terrane-monitoring-{}.db", uuid::Uuid::now_v7()))
-                .display()
-        ),
-    };
-    let store = Store::open(&url, None).await.unwrap();
-    let slug = format!("bench-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-    let tenant_id = terrane_persistence::testing::sign_up_tenant(&store, &slug)
+    let terrane_persistence::testing::Bench {
+        store,
+        tenant_id,
+        ctx,
+        ..
+    } = terrane_persistence::testing::bench("monitoring")
         .await
         .unwrap();
     let scope = store.tenant(tenant_id);
-    let ctx = WriteContext {
-        actor: Actor {
-            kind: ActorKind::User,
-            id: Some(uuid::Uuid::now_v7()),
-        },
-        request_id: Some("bench".into()),
-    };
 
     // A country, 50 regions, 100 leaves each: 5,051 territories.
     let root = TerritoryId::new();
@@ -248,7 +234,8 @@ async fn main() {
     );
     let rb = median(raw_balance);
     println!(
-        "  join of their 20,000 assignments with the accounts: {:>5.1} ms  ratio {:.2}x",
+        "  join of their {} assignments with the accounts: {:>5.1} ms  ratio {:.2}x",
+        accounts / leaves.len() * LEAVES_PER_REGION,
         ms(rb),
         ms(b) / ms(rb)
     );

@@ -256,7 +256,11 @@ impl TenantScope<'_> {
         next.created_at = sea_orm::ActiveValue::NotSet;
         next.version = Set(current.version + 1);
         // Its weights count in its territory's totals: out at the old ones, back at the new.
-        account_totals::count_accounts(&txn, tenant, &[account.id.as_uuid()], -1).await?;
+        let reweighed = before.account.potential != account.potential
+            || before.account.workload != account.workload;
+        if reweighed {
+            account_totals::count_accounts(&txn, tenant, &[account.id.as_uuid()], -1).await?;
+        }
         let updated = account::Entity::update_many()
             .set(next)
             .filter(account::Column::TenantId.eq(tenant))
@@ -270,7 +274,9 @@ impl TenantScope<'_> {
             }
             other => other?,
         };
-        account_totals::count_accounts(&txn, tenant, &[account.id.as_uuid()], 1).await?;
+        if reweighed {
+            account_totals::count_accounts(&txn, tenant, &[account.id.as_uuid()], 1).await?;
+        }
         let event = NewAuditEvent {
             actor: ctx.actor,
             action: "account.updated".into(),

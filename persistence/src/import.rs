@@ -310,13 +310,18 @@ impl TenantScope<'_> {
             .to_owned();
         // Updated accounts count in their territories' totals: out at the old weights, back at
         // the new (new accounts are in no territory yet, so they count nowhere until placed).
-        let ids: Vec<Uuid> = batch.iter().map(|a| a.id.as_uuid()).collect();
-        account_totals::count_accounts(txn, tenant, &ids, -1).await?;
+        let updated: Vec<Uuid> = batch
+            .iter()
+            .filter(|a| existing.contains_key(a.external_id.as_str()))
+            .map(|a| a.id.as_uuid())
+            .collect();
+        account_totals::count_accounts(txn, tenant, &updated, -1).await?;
         account::Entity::insert_many(rows)
             .on_conflict(upsert)
             .exec_without_returning(txn)
             .await?;
-        account_totals::count_accounts(txn, tenant, &ids, 1).await?;
+        account_totals::count_accounts(txn, tenant, &updated, 1).await?;
+        let ids: Vec<Uuid> = batch.iter().map(|a| a.id.as_uuid()).collect();
 
         let current: HashMap<Uuid, assignment::Model> = assignment::Entity::find()
             .filter(assignment::Column::TenantId.eq(tenant))

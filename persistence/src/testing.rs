@@ -315,6 +315,49 @@ pub async fn raw_territory_sums(
     Ok((sums, started.elapsed()))
 }
 
+/// What every bench starts from: a store (on `BENCH_DATABASE_URL`, else a new SQLite file in the
+/// temp dir named after `name`), its URL, a freshly signed-up tenant and a user's write context.
+pub struct Bench {
+    /// The database URL (a baseline may need its own connection).
+    pub url: String,
+    /// The store.
+    pub store: crate::Store,
+    /// The tenant the bench works in.
+    pub tenant_id: TenantId,
+    /// Who the bench's writes are by.
+    pub ctx: crate::WriteContext,
+}
+
+/// Opens the bench store and signs up its tenant (see [`Bench`]).
+pub async fn bench(name: &str) -> Result<Bench, StoreError> {
+    use terrane_domain::audit::{Actor, ActorKind};
+    let url = match std::env::var("BENCH_DATABASE_URL") {
+        Ok(url) => url,
+        Err(_) => format!(
+            "sqlite://{}",
+            std::env::temp_dir()
+                .join(format!("terrane-{name}-{}.db", uuid::Uuid::now_v7()))
+                .display()
+        ),
+    };
+    let store = crate::Store::open(&url, None).await?;
+    let slug = format!("bench-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+    let tenant_id = sign_up_tenant(&store, &slug).await?;
+    let ctx = crate::WriteContext {
+        actor: Actor {
+            kind: ActorKind::User,
+            id: Some(uuid::Uuid::now_v7()),
+        },
+        request_id: Some("bench".into()),
+    };
+    Ok(Bench {
+        url,
+        store,
+        tenant_id,
+        ctx,
+    })
+}
+
 /// Signs up a tenant named `slug` with one ADMIN (no usable password or token) and returns its
 /// id: the setup every store-level test and bench starts from.
 pub async fn sign_up_tenant(store: &crate::Store, slug: &str) -> Result<TenantId, StoreError> {

@@ -662,6 +662,50 @@ async fn updating_an_account_places_it_again_unless_pinned() {
     );
     assert_eq!(placed(&app, t, &id).await["territory"]["code"], "EAST");
 
+    // New weights count in its territory's figures at once, the old ones no longer.
+    let metrics =
+        "query($t: ID!) { territory(id: $t) { metrics { accountCount potential workload } } }";
+    let figures = |v: &Value| -> (u64, f64, f64) {
+        let m = &v["territory"]["metrics"];
+        let num = |k: &str| m[k].as_str().unwrap().parse::<f64>().unwrap();
+        (
+            m["accountCount"].as_u64().unwrap(),
+            num("potential"),
+            num("workload"),
+        )
+    };
+    let old = figures(&app.ok(Some(t), metrics, json!({ "t": east })).await);
+    let weights = app
+        .ok(
+            Some(t),
+            "query($id: ID!) { account(id: $id) { potential workload } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let was = |k: &str| {
+        weights["account"][k]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    let reweighed = app
+        .ok(
+            Some(t),
+            UPDATE_ACCOUNT,
+            json!({ "input": { "id": id, "potential": "250", "workload": "7.5" } }),
+        )
+        .await;
+    assert_eq!(
+        reweighed["updateAccount"]["userErrors"],
+        json!([]),
+        "{reweighed}"
+    );
+    let new = figures(&app.ok(Some(t), metrics, json!({ "t": east })).await);
+    assert_eq!(new.0, old.0);
+    assert_eq!(new.1, old.1 - was("potential") + 250.0);
+    assert_eq!(new.2, old.2 - was("workload") + 7.5);
+
     // Another tenant cannot touch it.
     let other = app.sign_up("other").await;
     let foreign = app
@@ -679,7 +723,7 @@ async fn updating_an_account_places_it_again_unless_pinned() {
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(read["account"], json!({ "name": "Renamed", "version": 4 }));
+    assert_eq!(read["account"], json!({ "name": "Renamed", "version": 5 }));
     app.assert_account_totals_kept().await;
 }
 
