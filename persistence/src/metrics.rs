@@ -57,10 +57,12 @@ impl TenantScope<'_> {
         direct_metrics(&self.conn().await?, self.tid(), ids).await
     }
 
-    /// Metrics of `id` and everything below it.
-    pub async fn subtree_metrics(&self, id: TerritoryId) -> Result<TerritoryMetrics, StoreError> {
+    /// Metrics of each of `ids` and everything below it (one query per 5,000 ids).
+    pub async fn subtree_metrics(
+        &self,
+        ids: &[TerritoryId],
+    ) -> Result<HashMap<TerritoryId, TerritoryMetrics>, StoreError> {
         let db = self.conn().await?;
-        let sums = account_totals::subtree_sums(&db, self.tid(), account_totals::Tops::Only(id));
-        Ok(sums.await?.remove(&id).unwrap_or_default())
+        account_totals::subtree_sums(&db, self.tid(), account_totals::Tops::These(ids)).await
     }
 }

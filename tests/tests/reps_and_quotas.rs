@@ -494,6 +494,18 @@ async fn sales_are_credited_by_date_and_performance_shows_pace_and_rank() {
         json!({ "all": { "accountCount": 1, "workload": "2.00" }, "own": { "accountCount": 0 } }),
         "{balance}"
     );
+    // Many territories' subtree figures in one response (batched by the loader).
+    let listed = app
+        .ok(Some(t), "query($r: ID) { territories(parentId: $r) { edges { node { code metrics(includeDescendants: true) { accountCount workload } } } } }", json!({ "r": root }))
+        .await;
+    assert_eq!(
+        listed["territories"]["edges"],
+        json!([
+            { "node": { "code": "WEST", "metrics": { "accountCount": 1, "workload": "2.00" } } },
+            { "node": { "code": "EAST", "metrics": { "accountCount": 1, "workload": "1.00" } } },
+        ]),
+        "{listed}"
+    );
 
     // Tenant B: A's figures are invisible and A's ids unusable.
     let b = app.sign_up("bravo").await;

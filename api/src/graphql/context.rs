@@ -31,7 +31,7 @@ pub struct Loaders {
     pub children: DataLoader<ChildrenLoader>,
     /// Where accounts sit, by account id.
     pub placements: DataLoader<PlacementLoader>,
-    /// Direct account metrics, by territory id.
+    /// Account metrics by territory id (direct) or by `Subtree` (with everything below).
     pub metrics: DataLoader<MetricsLoader>,
     /// Current members by territory id, and current territories by rep id.
     pub members: DataLoader<MembersLoader>,

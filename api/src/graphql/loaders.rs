@@ -288,6 +288,25 @@ impl MetricsLoader {
     }
 }
 
+/// A territory's key for the metrics of it and everything below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Subtree(pub TerritoryId);
+
+impl Loader<Subtree> for MetricsLoader {
+    type Value = TerritoryMetrics;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[Subtree]) -> Result<HashMap<Subtree, Self::Value>, Self::Error> {
+        let ids: Vec<TerritoryId> = keys.iter().map(|k| k.0).collect();
+        let sums = self
+            .store
+            .tenant(self.tenant_id)
+            .subtree_metrics(&ids)
+            .await?;
+        Ok(sums.into_iter().map(|(t, m)| (Subtree(t), m)).collect())
+    }
+}
+
 impl Loader<TerritoryId> for MetricsLoader {
     type Value = TerritoryMetrics;
     type Error = Arc<StoreError>;

@@ -59,26 +59,46 @@ pub(crate) async fn read<C: ConnectionTrait>(
 
 /// Where the subtrees [`subtree_sums`] adds up start.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Tops {
+pub(crate) enum Tops<'a> {
     /// Each child of this territory (of the roots when `None`).
     ChildrenOf(Option<TerritoryId>),
-    /// This territory alone.
-    Only(TerritoryId),
+    /// These territories.
+    These(&'a [TerritoryId]),
 }
 
 /// The kept totals summed over the live subtree of each top (the top included), keyed by top:
-/// one recursive query that walks down from the tops through the `parent_id` index, so a
-/// region's balance reads its own part of the tree, not the tenant's.
+/// one recursive query (per 5,000 tops) that walks down from the tops through the `parent_id`
+/// index, so a region's balance reads its own part of the tree, not the tenant's.
 pub(crate) async fn subtree_sums<C: ConnectionTrait>(
     conn: &C,
     tenant: Uuid,
-    tops: Tops,
+    tops: Tops<'_>,
 ) -> Result<HashMap<TerritoryId, TerritoryMetrics>, StoreError> {
-    let (anchor, id) = match tops {
-        Tops::ChildrenOf(Some(parent)) => ("parent_id = $2", Some(parent)),
-        Tops::ChildrenOf(None) => ("parent_id IS NULL", None),
-        Tops::Only(top) => ("id = $2", Some(top)),
-    };
+    match tops {
+        Tops::ChildrenOf(Some(parent)) => {
+            sums_under(conn, tenant, "parent_id = $2", &[parent]).await
+        }
+        Tops::ChildrenOf(None) => sums_under(conn, tenant, "parent_id IS NULL", &[]).await,
+        Tops::These(ids) => {
+            let mut all = HashMap::with_capacity(ids.len());
+            for chunk in ids.chunks(BATCH) {
+                let listed: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+                let anchor = format!("id IN ({})", listed.join(", "));
+                all.extend(sums_under(conn, tenant, &anchor, chunk).await?);
+            }
+            Ok(all)
+        }
+    }
+}
+
+/// [`subtree_sums`] from the territories matching `anchor`, whose parameters from `$2` on are
+/// `ids`.
+async fn sums_under<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    anchor: &str,
+    ids: &[TerritoryId],
+) -> Result<HashMap<TerritoryId, TerritoryMetrics>, StoreError> {
     let sql = format!(
         "WITH RECURSIVE under(id, top) AS ( \
            SELECT id, id FROM territories \
@@ -100,7 +120,7 @@ pub(crate) async fn subtree_sums<C: ConnectionTrait>(
         _ => sql.replace('$', "?"),
     };
     let mut values: Vec<sea_orm::Value> = vec![tenant.into()];
-    values.extend(id.map(|t| t.as_uuid().into()));
+    values.extend(ids.iter().map(|t| t.as_uuid().into()));
     let statement = sea_orm::Statement::from_sql_and_values(backend, sql, values);
     Ok(Sums::find_by_statement(statement)
         .all(conn)

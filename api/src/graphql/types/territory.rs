@@ -6,7 +6,7 @@ use terrane_domain::territory::MAX_DEPTH;
 use terrane_persistence::TerritoryRecord;
 
 use crate::graphql::ids::{NodeKind, encode};
-use crate::graphql::loaders::load_record;
+use crate::graphql::loaders::{Subtree, load_record};
 use crate::graphql::{ApiError, RequestContext};
 
 /// A lon/lat rectangle.
@@ -153,22 +153,14 @@ impl Territory {
         ctx: &Context<'_>,
         #[graphql(default = false)] include_descendants: bool,
     ) -> Result<TerritoryMetrics> {
-        let request = RequestContext::of(ctx)?;
+        let loader = &RequestContext::of(ctx)?.loaders()?.metrics;
+        let id = self.0.territory.id;
         let metrics = if include_descendants {
-            request
-                .scope()?
-                .subtree_metrics(self.0.territory.id)
-                .await
-                .map_err(ApiError::from)?
+            loader.load_one(Subtree(id)).await
         } else {
-            request
-                .loaders()?
-                .metrics
-                .load_one(self.0.territory.id)
-                .await
-                .map_err(ApiError::from)?
-                .unwrap_or_default()
+            loader.load_one(id).await
         };
+        let metrics = metrics.map_err(ApiError::from)?.unwrap_or_default();
         Ok(metrics.into())
     }
     /// The accounts assigned to it (not to its descendants), in creation order.
