@@ -117,8 +117,15 @@ fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres")
 }
 
+/// Page cache per SQLite connection (negative: KiB), 32 MiB instead of SQLite's 2 MiB. A large
+/// write (a realignment moving 100,000 accounts dirties tens of MiB) otherwise spills dirty pages
+/// to the WAL in the middle of the transaction: the 100k-account apply bench
+/// took 1.92 s with the default and 1.54 s with this. The cache fills only as pages are read or
+/// written, so idle connections stay small; eight busy ones hold at most 256 MiB.
+const SQLITE_CACHE_SIZE: &str = "-32768";
+
 /// How to connect to `url`; `serving` connections to PostgreSQL act as the app role.
-fn options(url: &str, serving: bool) -> ConnectOptions {
+pub(crate) fn options(url: &str, serving: bool) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -133,7 +140,8 @@ fn options(url: &str, serving: bool) -> ConnectOptions {
                 .create_if_missing(true)
                 .foreign_keys(true)
                 .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", SQLITE_CACHE_SIZE);
             if in_memory {
                 opts
             } else {

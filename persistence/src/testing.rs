@@ -33,12 +33,13 @@ pub async fn fresh_database_url() -> Result<String, StoreError> {
 /// The baseline of the realignment bench: inserts `rows` rows shaped like assignment history
 /// into a scratch table of the database at `url`, in batched multi-row INSERTs of 500 inside one
 /// transaction (the cheapest way to put that many rows in this store), then drops the table.
-/// Returns the time the inserts and commit took. It connects as the URL's own user (creating a
-/// table is the owner's right, not the app role's).
+/// Returns the time the inserts and commit took. It connects with the store's own connection
+/// settings (SQLite pragmas included), as the URL's own user (creating a table is the owner's
+/// right, not the app role's).
 pub async fn raw_batched_insert(url: &str, rows: usize) -> Result<std::time::Duration, StoreError> {
     use sea_orm::TransactionTrait;
     use sea_orm::sea_query::{Alias, ColumnDef, Query, Table};
-    let db = &Database::connect(url).await?;
+    let db = &Database::connect(crate::connect::options(url, false)).await?;
     let table = Alias::new("bench_raw_rows");
     let columns = [
         "tenant_id",
