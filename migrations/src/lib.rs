@@ -25,6 +25,7 @@ mod m20261127_000019_move_interval_ids;
 mod m20261127_000020_row_level_security;
 mod m20261128_000021_account_totals;
 mod m20261128_000023_actual_references;
+mod m20261128_000024_implied_tenant_keys;
 pub mod rls;
 mod tenant_table;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000020_row_level_security::Migration),
             Box::new(m20261128_000021_account_totals::Migration),
             Box::new(m20261128_000023_actual_references::Migration),
+            Box::new(m20261128_000024_implied_tenant_keys::Migration),
         ]
     }
 }
