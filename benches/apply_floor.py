@@ -12,6 +12,13 @@ creates. Connection settings match the store's: WAL, synchronous=FULL, foreign k
 32 MiB page cache.
 
     python3 benches/apply_floor.py [N=100000] [ROUNDS=5]
+
+Python links the system's SQLite. To time the SQLite the app links (libsqlite3-sys bundles it),
+build that as a shared library and put it first on the library path:
+
+    gcc -shared -fPIC -O2 -DSQLITE_THREADSAFE=1 ~/.cargo/registry/src/*/libsqlite3-sys-*/sqlite3/sqlite3.c \
+        -o /tmp/sqlite/libsqlite3.so.0 -lpthread -lm
+    LD_LIBRARY_PATH=/tmp/sqlite python3 benches/apply_floor.py
 """
 import os
 import sqlite3
