@@ -6,13 +6,22 @@ use terrane_domain::ids::{RealignmentId, TenantId, TerritoryId};
 
 use crate::error::StoreError;
 
+/// Test databases on a PostgreSQL server older than this are left over from earlier runs.
+const STALE_TEST_DATABASE: std::time::Duration = std::time::Duration::from_secs(2 * 60 * 60);
+
 /// A database URL nobody else uses: a new PostgreSQL database on the server named by
 /// `TEST_DATABASE_URL` (when it is `postgres://…`), else a new SQLite file in the temp dir.
+/// The first PostgreSQL database a test process asks for also drops the test databases that
+/// earlier runs left behind (named after a UUIDv7, so their age is in their name).
 pub async fn fresh_database_url() -> Result<String, StoreError> {
+    static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     match std::env::var("TEST_DATABASE_URL") {
         Ok(base) if base.starts_with("postgres") => {
             let admin = Database::connect(&base).await?;
-            let name = format!("terrane_test_{}", uuid::Uuid::now_v7().simple());
+            if !SWEPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                drop_stale_test_databases(&admin).await?;
+            }
+            let name = format!("{TEST_DATABASE_PREFIX}{}", uuid::Uuid::now_v7().simple());
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await?;
@@ -28,6 +37,41 @@ pub async fn fresh_database_url() -> Result<String, StoreError> {
             Ok(format!("sqlite://{}", path.display()))
         }
     }
+}
+
+/// What every test database's name starts with, before its UUIDv7.
+const TEST_DATABASE_PREFIX: &str = "terrane_test_";
+
+/// Drops the test databases created more than [`STALE_TEST_DATABASE`] ago. Best effort: one
+/// that cannot be dropped now (someone is still connected) is left for a later sweep.
+async fn drop_stale_test_databases(admin: &sea_orm::DatabaseConnection) -> Result<(), StoreError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let statement = sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        format!(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE '{TEST_DATABASE_PREFIX}%'"
+        ),
+    );
+    for row in admin.query_all_raw(statement).await? {
+        let name: String = row.try_get_by_index(0)?;
+        let created = name
+            .strip_prefix(TEST_DATABASE_PREFIX)
+            .and_then(|id| uuid::Uuid::try_parse(id).ok())
+            .and_then(|id| id.get_timestamp())
+            .map(|at| {
+                let (secs, nanos) = at.to_unix();
+                std::time::Duration::new(secs, nanos)
+            });
+        if created.is_some_and(|at| now.saturating_sub(at) > STALE_TEST_DATABASE) {
+            // The name was just read from the catalog and matched a UUID: safe to splice.
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                .await;
+        }
+    }
+    Ok(())
 }
 
 /// The baseline of the realignment bench: inserts `rows` rows shaped like assignment history
