@@ -420,16 +420,11 @@ impl TenantScope<'_> {
         &self,
         territories: &[TerritoryId],
     ) -> Result<HashMap<TerritoryId, Vec<MemberRecord>>, StoreError> {
-        let db = self.conn().await?;
-        let mut out: HashMap<TerritoryId, Vec<MemberRecord>> = HashMap::new();
-        for chunk in territories.chunks(1_000) {
-            let ids: Vec<_> = chunk.iter().map(|t| t.as_uuid()).collect();
-            let filter = Condition::all().add(territory_member::Column::TerritoryId.is_in(ids));
-            for m in self.open_members(&db, filter).await? {
-                out.entry(m.territory_id).or_default().push(m);
-            }
-        }
-        Ok(out)
+        let ids = territories.iter().map(|t| t.as_uuid());
+        self.open_members_by(territory_member::Column::TerritoryId, ids, |m| {
+            m.territory_id
+        })
+        .await
     }
 
     /// The territories each of `reps` staffs now (one query per 1,000 reps).
@@ -437,13 +432,26 @@ impl TenantScope<'_> {
         &self,
         reps: &[RepId],
     ) -> Result<HashMap<RepId, Vec<MemberRecord>>, StoreError> {
+        let ids = reps.iter().map(|r| r.as_uuid());
+        self.open_members_by(territory_member::Column::RepId, ids, |m| m.rep_id)
+            .await
+    }
+
+    /// The open memberships whose `column` is one of `ids`, grouped by `key` (one query per
+    /// 1,000 ids).
+    async fn open_members_by<K: std::hash::Hash + Eq>(
+        &self,
+        column: territory_member::Column,
+        ids: impl Iterator<Item = uuid::Uuid>,
+        key: impl Fn(&MemberRecord) -> K,
+    ) -> Result<HashMap<K, Vec<MemberRecord>>, StoreError> {
         let db = self.conn().await?;
-        let mut out: HashMap<RepId, Vec<MemberRecord>> = HashMap::new();
-        for chunk in reps.chunks(1_000) {
-            let ids: Vec<_> = chunk.iter().map(|r| r.as_uuid()).collect();
-            let filter = Condition::all().add(territory_member::Column::RepId.is_in(ids));
+        let ids: Vec<uuid::Uuid> = ids.collect();
+        let mut out: HashMap<K, Vec<MemberRecord>> = HashMap::new();
+        for chunk in ids.chunks(1_000) {
+            let filter = Condition::all().add(column.is_in(chunk.iter().copied()));
             for m in self.open_members(&db, filter).await? {
-                out.entry(m.rep_id).or_default().push(m);
+                out.entry(key(&m)).or_default().push(m);
             }
         }
         Ok(out)

@@ -35,6 +35,15 @@ async fn staff(app: &TestApp, token: &str, t: &str, r: &str, role: Option<&str>)
         .clone()
 }
 
+/// The tenant's current fiscal year, as `fiscalCalendar` names it.
+async fn current_fiscal_year(app: &TestApp, token: &str) -> String {
+    app.ok(Some(token), "{ fiscalCalendar { currentYear } }", json!({}))
+        .await["fiscalCalendar"]["currentYear"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 async fn account_with(
     app: &TestApp,
     token: &str,
@@ -326,12 +335,7 @@ async fn sales_are_credited_by_date_and_performance_shows_pace_and_rank() {
     let west = app.create_territory(t, "West", "WEST", Some(&root)).await;
     let east = app.create_territory(t, "East", "EAST", Some(&root)).await;
     let acc = account_with(&app, t, "ACC-1", "Retail", "1", &west).await;
-    let year = app
-        .ok(Some(t), "{ fiscalCalendar { currentYear } }", json!({}))
-        .await["fiscalCalendar"]["currentYear"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let year = current_fiscal_year(&app, t).await;
     let today = chrono::Utc::now().date_naive();
     let record = "mutation($a: ID!, $d: String!, $x: Decimal!) { recordActual(input: { accountId: $a, date: $d, amount: $x }) { actual { territory { code } amount } userErrors { field code } } }";
 
@@ -645,12 +649,7 @@ async fn a_referenced_sale_is_recorded_once_per_tenant_however_often_it_is_sent(
     let t = a.token.as_str();
     let west = app.create_territory(t, "West", "WEST", None).await;
     let acc = account_with(&app, t, "ACC-1", "Retail", "1", &west).await;
-    let year = app
-        .ok(Some(t), "{ fiscalCalendar { currentYear } }", json!({}))
-        .await["fiscalCalendar"]["currentYear"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let year = current_fiscal_year(&app, t).await;
     let today = chrono::Utc::now().date_naive();
     let record = "mutation($a: ID!, $d: String!, $x: Decimal!, $r: String) { recordActual(input: { accountId: $a, date: $d, amount: $x, reference: $r }) { actual { amount reference } userErrors { field code } } }";
     let sale = |r: &str| json!({ "a": acc, "d": today.to_string(), "x": "100", "r": r });

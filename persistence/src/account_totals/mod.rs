@@ -85,14 +85,25 @@ struct PairSums {
     workload: i64,
 }
 
-/// `SUM(column)` as BIGINT (PostgreSQL sums BIGINT into NUMERIC).
-fn sum(table: impl sea_orm::Iden + 'static, column: account::Column) -> SimpleExpr {
-    Expr::expr(Func::sum(Expr::col((table, column)))).cast_as(Alias::new("BIGINT"))
-}
-
-/// `COUNT(*)` as BIGINT.
-fn count() -> SimpleExpr {
-    Expr::cust("COUNT(*)").cast_as(Alias::new("BIGINT"))
+/// Adds the joined accounts' number and summed weights as `accounts`, `potential` and
+/// `workload`, each a BIGINT (PostgreSQL sums BIGINT into NUMERIC).
+fn with_account_sums(query: &mut SelectStatement) -> &mut SelectStatement {
+    let sum = |column: account::Column| {
+        Expr::expr(Func::sum(Expr::col((account::Entity, column)))).cast_as(Alias::new("BIGINT"))
+    };
+    query
+        .expr_as(
+            Expr::cust("COUNT(*)").cast_as(Alias::new("BIGINT")),
+            Alias::new("accounts"),
+        )
+        .expr_as(
+            sum(account::Column::PotentialHundredths),
+            Alias::new("potential"),
+        )
+        .expr_as(
+            sum(account::Column::WorkloadHundredths),
+            Alias::new("workload"),
+        )
 }
 
 /// Joins `accounts` to the row naming an account by `(tenant, account)` columns.
@@ -108,31 +119,21 @@ pub(crate) fn the_account(
 /// The accounts' weights summed per territory now holding them (the tenant's current
 /// assignments joined with its accounts).
 fn sums_by_territory(tenant: Uuid) -> SelectStatement {
-    Query::select()
-        .expr_as(
-            Expr::col((assignment::Entity, assignment::Column::TerritoryId)),
-            Alias::new("territory_id"),
-        )
-        .expr_as(count(), Alias::new("accounts"))
-        .expr_as(
-            sum(account::Entity, account::Column::PotentialHundredths),
-            Alias::new("potential"),
-        )
-        .expr_as(
-            sum(account::Entity, account::Column::WorkloadHundredths),
-            Alias::new("workload"),
-        )
-        .from(assignment::Entity)
-        .inner_join(
-            account::Entity,
-            the_account(
-                (assignment::Entity, assignment::Column::TenantId),
-                (assignment::Entity, assignment::Column::AccountId),
-            ),
-        )
-        .and_where(Expr::col((assignment::Entity, assignment::Column::TenantId)).eq(tenant))
-        .group_by_col((assignment::Entity, assignment::Column::TerritoryId))
-        .to_owned()
+    with_account_sums(Query::select().expr_as(
+        Expr::col((assignment::Entity, assignment::Column::TerritoryId)),
+        Alias::new("territory_id"),
+    ))
+    .from(assignment::Entity)
+    .inner_join(
+        account::Entity,
+        the_account(
+            (assignment::Entity, assignment::Column::TenantId),
+            (assignment::Entity, assignment::Column::AccountId),
+        ),
+    )
+    .and_where(Expr::col((assignment::Entity, assignment::Column::TenantId)).eq(tenant))
+    .group_by_col((assignment::Entity, assignment::Column::TerritoryId))
+    .to_owned()
 }
 
 async fn run_sums<C: ConnectionTrait>(
@@ -236,33 +237,24 @@ pub(crate) async fn add_moves_of<C: ConnectionTrait>(
     realignment: RealignmentId,
 ) -> Result<(), StoreError> {
     let m = realignment_move::Entity;
-    let query = Query::select()
-        .column((m, realignment_move::Column::FromTerritoryId))
-        .column((m, realignment_move::Column::ToTerritoryId))
-        .expr_as(count(), Alias::new("accounts"))
-        .expr_as(
-            sum(account::Entity, account::Column::PotentialHundredths),
-            Alias::new("potential"),
-        )
-        .expr_as(
-            sum(account::Entity, account::Column::WorkloadHundredths),
-            Alias::new("workload"),
-        )
-        .from(m)
-        .inner_join(
-            account::Entity,
-            the_account(
-                (m, realignment_move::Column::TenantId),
-                (m, realignment_move::Column::AccountId),
-            ),
-        )
-        .and_where(Expr::col((m, realignment_move::Column::TenantId)).eq(tenant))
-        .and_where(
-            Expr::col((m, realignment_move::Column::RealignmentId)).eq(realignment.as_uuid()),
-        )
-        .group_by_col((m, realignment_move::Column::FromTerritoryId))
-        .group_by_col((m, realignment_move::Column::ToTerritoryId))
-        .to_owned();
+    let query = with_account_sums(
+        Query::select()
+            .column((m, realignment_move::Column::FromTerritoryId))
+            .column((m, realignment_move::Column::ToTerritoryId)),
+    )
+    .from(m)
+    .inner_join(
+        account::Entity,
+        the_account(
+            (m, realignment_move::Column::TenantId),
+            (m, realignment_move::Column::AccountId),
+        ),
+    )
+    .and_where(Expr::col((m, realignment_move::Column::TenantId)).eq(tenant))
+    .and_where(Expr::col((m, realignment_move::Column::RealignmentId)).eq(realignment.as_uuid()))
+    .group_by_col((m, realignment_move::Column::FromTerritoryId))
+    .group_by_col((m, realignment_move::Column::ToTerritoryId))
+    .to_owned();
     let statement = conn.get_database_backend().build(&query);
     let mut deltas: HashMap<Uuid, Delta> = HashMap::new();
     for pair in PairSums::find_by_statement(statement).all(conn).await? {
